@@ -1,0 +1,90 @@
+/** The per-connection-id table both `begin` variants keep, and the queueing rules they share. */
+import type { Connection } from '../../api/gen/connection.js';
+import type { NetworkServiceRequest } from '../../api/gen/networkservice.js';
+import { invalidArgument } from '../../chain/errors.js';
+import type { CallContext } from '../../chain/context.js';
+import type { NetworkServiceHandler } from '../../chain/network-service.js';
+import { ConnectionEvents, eventFactoryKey, type ReselectFunc } from './event-factory.js';
+
+const replaced = Symbol('replaced');
+
+export class ConnectionTable {
+  readonly #byId = new Map<string, ConnectionEvents>();
+
+  constructor(
+    private readonly side: 'client' | 'server',
+    private readonly reselect?: ReselectFunc,
+  ) {}
+
+  get(id: string): ConnectionEvents | undefined {
+    return this.#byId.get(id);
+  }
+
+  get size(): number {
+    return this.#byId.size;
+  }
+
+  /** Forgets `events` if it is still the entry for `id`. */
+  drop(id: string, events: ConnectionEvents): void {
+    if (this.#byId.get(id) === events) this.#byId.delete(id);
+  }
+
+  /**
+   * Runs `work` on the executor of `id`'s factory (created on first use), in FIFO order with every other event
+   * of that id. When the factory was replaced while the work waited (the connection was closed and opened
+   * again), the work starts over on the new one. A call whose context is cancelled before its turn comes does
+   * nothing and throws the abort reason.
+   */
+  async runRequest<TResult>(
+    id: string,
+    ctx: CallContext,
+    next: NetworkServiceHandler,
+    work: (events: ConnectionEvents) => Promise<TResult>,
+  ): Promise<TResult> {
+    for (;;) {
+      let events = this.#byId.get(id);
+      if (events === undefined) {
+        const created: ConnectionEvents = new ConnectionEvents(ctx, next, this.side, () => this.drop(id, created), this.reselect);
+        this.#byId.set(id, created);
+        events = created;
+      }
+      const owner = events;
+      const result = await owner.executor.run(async () => {
+        if (this.#byId.get(id) !== owner) return replaced;
+        if (ctx.signal.aborted) {
+          if (owner.state !== 'established') owner.markClosed();
+          throw ctx.signal.reason;
+        }
+        return work(owner);
+      });
+      if (result !== replaced) return result as TResult;
+    }
+  }
+
+  /**
+   * Closes `id` with the last connection returned for it, whatever the caller sent, in turn with its other
+   * events. An unknown, unestablished or replaced connection is left alone and `next` is not called.
+   */
+  async runClose(id: string, ctx: CallContext, next: NetworkServiceHandler): Promise<void> {
+    const events = this.#byId.get(id);
+    if (events === undefined) return;
+    await events.executor.run(async () => {
+      const stored = events.stored?.connection;
+      if (events.state !== 'established' || stored === undefined || this.#byId.get(id) !== events) return;
+      try {
+        await next.close(stored, ctx.with(eventFactoryKey, events));
+      } finally {
+        events.markClosed();
+      }
+    });
+  }
+}
+
+/** The connection of a request; an empty id is refused, since every per-connection table keys on it. */
+export function requireConnection(request: NetworkServiceRequest): Connection {
+  const connection = request.connection;
+  if (connection === undefined || connection.id === '') {
+    throw invalidArgument('BEGIN_EMPTY_ID', 'begin: request.connection.id must not be empty');
+  }
+  return connection;
+}
