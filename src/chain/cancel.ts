@@ -9,7 +9,7 @@ import { CallContext } from './context.js';
 /** A derived context and the function that cancels it (and frees its timer and listener). */
 export interface CancelScope {
   readonly ctx: CallContext;
-  cancel(reason?: unknown): void;
+  readonly cancel: (reason?: unknown) => void;
 }
 
 function timeoutError(): DOMException {

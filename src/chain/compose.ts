@@ -33,7 +33,7 @@ export function bindElement<THandler extends AnyHandler>(
   const bound: Record<PropertyKey, Fn> = {};
   for (const method of methods) {
     const own = (element as unknown as Record<PropertyKey, Fn | undefined>)[method];
-    const after = (next as unknown as Record<PropertyKey, Fn>)[method] as Fn;
+    const after = (next as unknown as Record<PropertyKey, Fn>)[method];
     bound[method] =
       own === undefined ? after : (input, ctx) => own.call(element, input, ctx, next);
   }

@@ -19,7 +19,8 @@ export interface InjectErrorOptions {
 
 /** Fails chosen calls with `error` instead of calling `next`. */
 export function injectError(options: InjectErrorOptions = {}): NetworkServiceElement {
-  const error = options.error ?? new Error('injected error');
+  const error: unknown = options.error ?? new Error('injected error');
+  const fail = (): Promise<never> => Promise.reject(error);
   let requests = 0;
   let closes = 0;
   const hits = (list: readonly number[] | undefined, n: number, all: boolean): boolean =>
@@ -27,11 +28,11 @@ export function injectError(options: InjectErrorOptions = {}): NetworkServiceEle
   return {
     name: 'inject-error',
     request(request, ctx, next) {
-      if (hits(options.requestCalls, ++requests, true)) return Promise.reject(error);
+      if (hits(options.requestCalls, ++requests, true)) return fail();
       return next.request(request, ctx);
     },
     close(connection, ctx, next) {
-      if (hits(options.closeCalls, ++closes, false)) return Promise.reject(error);
+      if (hits(options.closeCalls, ++closes, false)) return fail();
       return next.close(connection, ctx);
     },
   };
@@ -82,7 +83,7 @@ export function count(): Counter {
 export function checkRequest(check: (request: NetworkServiceRequest, ctx: CallContext) => void): NetworkServiceElement {
   return {
     name: 'check-request',
-    request(request, ctx, next) {
+    async request(request, ctx, next) {
       check(request, ctx);
       return next.request(request, ctx);
     },
@@ -105,11 +106,11 @@ export function checkResponse(check: (connection: Connection, ctx: CallContext) 
 export function checkContext(check: (ctx: CallContext) => void): NetworkServiceElement {
   return {
     name: 'check-context',
-    request(request, ctx, next) {
+    async request(request, ctx, next) {
       check(ctx);
       return next.request(request, ctx);
     },
-    close(connection, ctx, next) {
+    async close(connection, ctx, next) {
       check(ctx);
       return next.close(connection, ctx);
     },
@@ -120,7 +121,7 @@ export function checkContext(check: (ctx: CallContext) => void): NetworkServiceE
 export function withContext(change: (ctx: CallContext) => CallContext): NetworkServiceElement {
   return {
     name: 'with-context',
-    request: (request, ctx, next) => next.request(request, change(ctx)),
-    close: (connection, ctx, next) => next.close(connection, change(ctx)),
+    request: async (request, ctx, next) => next.request(request, change(ctx)),
+    close: async (connection, ctx, next) => next.close(connection, change(ctx)),
   };
 }

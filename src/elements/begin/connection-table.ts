@@ -6,8 +6,6 @@ import type { CallContext } from '../../chain/context.js';
 import type { NetworkServiceHandler } from '../../chain/network-service.js';
 import { ConnectionEvents, eventFactoryKey, type ReselectFunc } from './event-factory.js';
 
-const replaced = Symbol('replaced');
-
 export class ConnectionTable {
   readonly #byId = new Map<string, ConnectionEvents>();
 
@@ -41,24 +39,26 @@ export class ConnectionTable {
     next: NetworkServiceHandler,
     work: (events: ConnectionEvents) => Promise<TResult>,
   ): Promise<TResult> {
-    for (;;) {
-      let events = this.#byId.get(id);
-      if (events === undefined) {
-        const created: ConnectionEvents = new ConnectionEvents(ctx, next, this.side, () => this.drop(id, created), this.reselect);
-        this.#byId.set(id, created);
-        events = created;
-      }
-      const owner = events;
-      const result = await owner.executor.run(async () => {
-        if (this.#byId.get(id) !== owner) return replaced;
-        if (ctx.signal.aborted) {
-          if (owner.state !== 'established') owner.markClosed();
-          throw ctx.signal.reason;
-        }
-        return work(owner);
+    let events = this.#byId.get(id);
+    if (events === undefined) {
+      const created: ConnectionEvents = new ConnectionEvents(ctx, next, {
+        side: this.side,
+        forget: () => this.drop(id, created),
+        reselect: this.reselect,
       });
-      if (result !== replaced) return result as TResult;
+      this.#byId.set(id, created);
+      events = created;
     }
+    const owner = events;
+    return owner.executor.run(async () => {
+      // Restarted while still holding the old queue, so calls queued behind this one keep their order.
+      if (this.#byId.get(id) !== owner) return this.runRequest(id, ctx, next, work);
+      if (ctx.signal.aborted) {
+        if (owner.state !== 'established') owner.markClosed();
+        throw ctx.signal.reason;
+      }
+      return work(owner);
+    });
   }
 
   /**
@@ -69,8 +69,10 @@ export class ConnectionTable {
     const events = this.#byId.get(id);
     if (events === undefined) return;
     await events.executor.run(async () => {
+      // Replaced while this Close waited (closed, then requested again): it closes the current connection.
+      if (this.#byId.get(id) !== events) return this.runClose(id, ctx, next);
       const stored = events.stored?.connection;
-      if (events.state !== 'established' || stored === undefined || this.#byId.get(id) !== events) return;
+      if (events.state !== 'established' || stored === undefined) return;
       try {
         await next.close(stored, ctx.with(eventFactoryKey, events));
       } finally {

@@ -59,6 +59,13 @@ export function eventFactoryOf(ctx: CallContext): EventFactory | undefined {
 const done: EventOutcome = { status: 'done' };
 const skipped: EventOutcome = { status: 'skipped' };
 
+/** @internal */
+export interface ConnectionEventsOptions {
+  readonly side: 'client' | 'server';
+  readonly forget: () => void;
+  readonly reselect?: ReselectFunc | undefined;
+}
+
 /** @internal One connection's state in `begin`; shared by the server and client variants. */
 export class ConnectionEvents implements EventFactory {
   state: 'zero' | 'established' | 'closed' = 'zero';
@@ -70,15 +77,23 @@ export class ConnectionEvents implements EventFactory {
   readonly #initialContext: () => CancelScope;
   #valuesContext: CallContext;
 
-  constructor(
-    ctx: CallContext,
-    private readonly next: NetworkServiceHandler,
-    private readonly side: 'client' | 'server',
-    private readonly forget: () => void,
-    private readonly reselect: ReselectFunc = defaultReselect,
-  ) {
+  readonly #next: NetworkServiceHandler;
+  readonly #side: 'client' | 'server';
+  readonly #forget: () => void;
+  readonly #reselect: ReselectFunc;
+
+  /**
+   * @param ctx the first call's context: events get its timeout length
+   * @param next the rest of the chain after `begin`, which events run through
+   * @param forget removes this factory from its table
+   */
+  constructor(ctx: CallContext, next: NetworkServiceHandler, options: ConnectionEventsOptions) {
     this.#initialContext = postpone(ctx);
     this.#valuesContext = ctx;
+    this.#next = next;
+    this.#side = options.side;
+    this.#forget = options.forget;
+    this.#reselect = options.reselect ?? defaultReselect;
   }
 
   /** Future events carry the values of this call's context. */
@@ -94,21 +109,21 @@ export class ConnectionEvents implements EventFactory {
 
   markClosed(): void {
     this.state = 'closed';
-    this.forget();
+    this.#forget();
   }
 
   request(options: EventOptions = {}): Promise<EventOutcome> {
     return this.executor.run(async () => {
       if (this.state !== 'established' || this.stored === undefined || options.cancelSignal?.aborted) return skipped;
       let request = cloneMessage(this.stored);
-      if (options.reselect === true && this.side === 'client') {
+      if (options.reselect === true && this.#side === 'client') {
         await this.#closeIgnoringErrors(request.connection);
-        request = this.reselect(request);
+        request = this.#reselect(request);
       }
       const scope = this.eventContext();
       try {
-        const connection = await this.next.request(request, scope.ctx);
-        const stored = this.side === 'client' ? { ...connection, state: State.UP } : connection;
+        const connection = await this.#next.request(request, scope.ctx);
+        const stored = this.#side === 'client' ? { ...connection, state: State.UP } : connection;
         this.stored = { ...this.stored, connection: cloneMessage(stored) };
         return done;
       } catch (error) {
@@ -126,7 +141,7 @@ export class ConnectionEvents implements EventFactory {
       }
       const scope = this.eventContext();
       try {
-        await this.next.close(this.stored.connection, scope.ctx);
+        await this.#next.close(this.stored.connection, scope.ctx);
         return done;
       } catch (error) {
         return { status: 'failed', error };
@@ -141,7 +156,7 @@ export class ConnectionEvents implements EventFactory {
     if (connection === undefined) return;
     const scope = this.eventContext();
     try {
-      await this.next.close(connection, scope.ctx);
+      await this.#next.close(connection, scope.ctx);
     } catch {
       // The old path may already be gone; reselect goes on regardless, as in NSM.
     } finally {
