@@ -5,37 +5,30 @@
 //   node scripts/gen.mjs          regenerate src/api/gen in place
 //   node scripts/gen.mjs --check  generate into a temp dir and compare with the
 //                                 committed src/api/gen; exit 1 on any difference
-import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { dirname, join, relative } from "node:path";
-import { fileURLToPath } from "node:url";
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), "..");
-const genDir = join(root, "src", "api", "gen");
-const bufBin = join(
-  root,
-  "node_modules",
-  ".bin",
-  process.platform === "win32" ? "buf.cmd" : "buf",
-);
-const check = process.argv.includes("--check");
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const genDir = join(root, 'src', 'api', 'gen');
+const bufBin = join(root, 'node_modules', '.bin', process.platform === 'win32' ? 'buf.cmd' : 'buf');
+const check = process.argv.includes('--check');
 
 /** Runs `buf generate`, optionally with `--output <base>` (prepended to the template's out). */
 function generate(outputBase) {
-  const cacheDir = mkdtempSync(join(tmpdir(), "buf-cache-"));
+  const cacheDir = mkdtempSync(join(tmpdir(), 'buf-cache-'));
   try {
-    const args = ["generate", ...(outputBase ? ["--output", outputBase] : [])];
+    const args = ['generate', ...(outputBase ? ['--output', outputBase] : [])];
     const res = spawnSync(bufBin, args, {
       cwd: root,
-      stdio: "inherit",
+      stdio: 'inherit',
       env: { ...process.env, BUF_CACHE_DIR: cacheDir },
     });
     if (res.error) throw res.error;
     if (res.status !== 0) {
-      console.error(
-        `buf ${args.join(" ")} failed with exit code ${res.status}`,
-      );
+      console.error(`buf ${args.join(' ')} failed with exit code ${res.status}`);
       process.exit(res.status ?? 1);
     }
   } finally {
@@ -49,7 +42,7 @@ function listFiles(dir) {
   try {
     entries = readdirSync(dir, { recursive: true, withFileTypes: true });
   } catch (err) {
-    if (err.code === "ENOENT") return [];
+    if (err.code === 'ENOENT') return [];
     throw err;
   }
   return entries
@@ -60,13 +53,11 @@ function listFiles(dir) {
 
 if (!check) {
   generate();
-  console.log(
-    `generated ${listFiles(genDir).length} files in ${relative(root, genDir)}`,
-  );
+  console.log(`generated ${listFiles(genDir).length} files in ${relative(root, genDir)}`);
   process.exit(0);
 }
 
-const base = mkdtempSync(join(tmpdir(), "nsm-gen-check-"));
+const base = mkdtempSync(join(tmpdir(), 'nsm-gen-check-'));
 try {
   generate(base);
   const freshDir = join(base, relative(root, genDir));
@@ -75,14 +66,9 @@ try {
   const all = [...new Set([...fresh, ...committed])].sort();
   const differing = [];
   for (const file of all) {
-    if (!fresh.includes(file))
-      differing.push(`${file} (not generated any more)`);
+    if (!fresh.includes(file)) differing.push(`${file} (not generated any more)`);
     else if (!committed.includes(file)) differing.push(`${file} (missing)`);
-    else if (
-      !readFileSync(join(freshDir, file)).equals(
-        readFileSync(join(genDir, file)),
-      )
-    )
+    else if (!readFileSync(join(freshDir, file)).equals(readFileSync(join(genDir, file))))
       differing.push(`${file} (differs)`);
   }
   if (differing.length > 0) {

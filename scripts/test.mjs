@@ -48,7 +48,9 @@ for (const dir of roots) {
 }
 const checkFailures = Number(process.env.CHECK_FAILURES ?? 0);
 if (checkFailures > 0) {
-  console.log(`\n${checkFailures} pre-test check(s) failed (generated code, build or lint): counted as failures`);
+  console.log(
+    `\n${checkFailures} pre-test check(s) failed (generated code, build or lint): counted as failures`,
+  );
   failed += checkFailures;
 }
 console.log(`\n${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);

@@ -14,13 +14,22 @@ const sourceOf = (target: string): string => target.replace(/^\.\/dist\//, 'src/
 test('every exports entry has its source file', () => {
   for (const [subpath, target] of Object.entries(pkg.exports)) {
     if (typeof target === 'string') continue;
-    assert.ok(existsSync(new URL(sourceOf(target.default), root)), `${subpath} → ${target.default} has no source`);
-    assert.is(target.types, target.default.replace(/\.js$/, '.d.ts'), `${subpath}: types and default disagree`);
+    assert.ok(
+      existsSync(new URL(sourceOf(target.default), root)),
+      `${subpath} → ${target.default} has no source`,
+    );
+    assert.is(
+      target.types,
+      target.default.replace(/\.js$/, '.d.ts'),
+      `${subpath}: types and default disagree`,
+    );
   }
 });
 
 test('every element folder is exported', () => {
-  const elements = readdirSync(new URL('src/elements/', root), { withFileTypes: true }).filter((d) => d.isDirectory());
+  const elements = readdirSync(new URL('src/elements/', root), { withFileTypes: true }).filter((d) =>
+    d.isDirectory(),
+  );
   for (const dir of elements) {
     assert.ok(pkg.exports[`./elements/${dir.name}`], `src/elements/${dir.name} has no exports entry`);
   }

@@ -4,7 +4,14 @@
  * ways: aborting `ctx.signal` cancels the call, and `ctx.deadline` goes on the wire as the call deadline.
  * @module
  */
-import { Client, credentials, type CallOptions, type ChannelCredentials, type ChannelOptions, Metadata } from '@grpc/grpc-js';
+import {
+  Client,
+  credentials,
+  type CallOptions,
+  type ChannelCredentials,
+  type ChannelOptions,
+  Metadata,
+} from '@grpc/grpc-js';
 import { Observable } from 'rxjs';
 import { outgoingMetadataOf, receivedHeadersSink } from '../chain/call-metadata.js';
 import { clockOf } from '../chain/clock.js';
@@ -42,7 +49,11 @@ export class NsmConnection {
   constructor(url: string, options: DialOptions = {}) {
     this.url = url;
     const target = grpcTarget(parseNsmUrl(url), 'dial');
-    this.#client = new Client(target, options.credentials ?? credentials.createInsecure(), options.channelOptions);
+    this.#client = new Client(
+      target,
+      options.credentials ?? credentials.createInsecure(),
+      options.channelOptions,
+    );
   }
 
   /** Closes the channel; calls in flight fail with CANCELLED or UNAVAILABLE. */
@@ -58,13 +69,22 @@ export class NsmConnection {
   }
 
   /** @internal One unary call in `ctx`. */
-  unary<TRequest, TResponse>(method: MethodDefinition<TRequest, TResponse>, request: TRequest, ctx: CallContext): Promise<TResponse> {
+  unary<TRequest, TResponse>(
+    method: MethodDefinition<TRequest, TResponse>,
+    request: TRequest,
+    ctx: CallContext,
+  ): Promise<TResponse> {
     const signal = ctx.signal;
     if (signal.aborted) return Promise.reject(signal.reason as Error);
     const { metadata, options } = callOptions(ctx);
     return new Promise<TResponse>((resolve, reject) => {
       const call = this.#client.makeUnaryRequest(
-        method.path, method.requestSerialize, method.responseDeserialize, request, metadata, options,
+        method.path,
+        method.requestSerialize,
+        method.responseDeserialize,
+        request,
+        metadata,
+        options,
         (error, response) => {
           signal.removeEventListener('abort', onAbort);
           if (error) reject(signal.aborted ? signal.reason : fromServiceError(error));
@@ -74,9 +94,10 @@ export class NsmConnection {
       const onAbort = (): void => call.cancel();
       signal.addEventListener('abort', onAbort, { once: true });
       const sink = receivedHeadersSink(ctx);
-      if (sink) call.on('metadata', (headers: Metadata) => {
-        for (const [name, value] of Object.entries(headers.getMap())) sink.set(name, value.toString());
-      });
+      if (sink)
+        call.on('metadata', (headers: Metadata) => {
+          for (const [name, value] of Object.entries(headers.getMap())) sink.set(name, value.toString());
+        });
     });
   }
 
@@ -84,7 +105,11 @@ export class NsmConnection {
    * @internal A server-streaming call as a cold Observable: each subscription makes one call; unsubscribing or
    * aborting `ctx.signal` cancels it and completes the stream.
    */
-  serverStream<TRequest, TResponse>(method: MethodDefinition<TRequest, TResponse>, request: TRequest, ctx: CallContext): Observable<TResponse> {
+  serverStream<TRequest, TResponse>(
+    method: MethodDefinition<TRequest, TResponse>,
+    request: TRequest,
+    ctx: CallContext,
+  ): Observable<TResponse> {
     return new Observable<TResponse>((subscriber) => {
       const signal = ctx.signal;
       if (signal.aborted) {
@@ -92,7 +117,14 @@ export class NsmConnection {
         return undefined;
       }
       const { metadata, options } = callOptions(ctx);
-      const call = this.#client.makeServerStreamRequest(method.path, method.requestSerialize, method.responseDeserialize, request, metadata, options);
+      const call = this.#client.makeServerStreamRequest(
+        method.path,
+        method.requestSerialize,
+        method.responseDeserialize,
+        request,
+        metadata,
+        options,
+      );
       let over = false;
       const onAbort = (): void => call.cancel();
       signal.addEventListener('abort', onAbort, { once: true });

@@ -24,7 +24,8 @@ export function networkServiceClient(conn: NsmConnection): NetworkServiceHandler
 /** `connection.MonitorConnection` on `conn`: a cold Observable of events per subscription. */
 export function monitorConnectionClient(conn: NsmConnection): MonitorHandler {
   return {
-    monitorConnections: (selector, ctx) => conn.serverStream(MonitorConnectionService.monitorConnections, selector, ctx),
+    monitorConnections: (selector, ctx) =>
+      conn.serverStream(MonitorConnectionService.monitorConnections, selector, ctx),
   };
 }
 

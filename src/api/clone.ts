@@ -17,7 +17,11 @@ interface JsonCodec<TMessage> {
  * message field set to an empty message differs from an unset one. Compares the canonical JSON forms, which
  * omit zero values but keep present messages, ignoring map key order.
  */
-export function protoEqual<TMessage>(codec: JsonCodec<TMessage>, a: TMessage | undefined, b: TMessage | undefined): boolean {
+export function protoEqual<TMessage>(
+  codec: JsonCodec<TMessage>,
+  a: TMessage | undefined,
+  b: TMessage | undefined,
+): boolean {
   if (a === undefined || b === undefined) return a === b;
   return jsonEqual(codec.toJSON(a), codec.toJSON(b));
 }

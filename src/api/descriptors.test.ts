@@ -4,77 +4,61 @@
 //    FileDescriptorProtos equal to the ones the Go NSM API v1.15.0 registers
 //    (fixture: ../shared/fixtures/nsm-api-v1.15.0.binpb beside the checkout).
 // 2. A few hand-encoded messages pin the generated encoder/decoder.
-import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { fileURLToPath } from "node:url";
-import {
-  equals,
-  fromBinary,
-  toBinary,
-  toJson,
-  type JsonValue,
-} from "@bufbuild/protobuf";
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { equals, fromBinary, toBinary, toJson, type JsonValue } from '@bufbuild/protobuf';
 import {
   FileDescriptorProtoSchema,
   FileDescriptorSetSchema,
   type FileDescriptorProto,
-} from "@bufbuild/protobuf/wkt";
-import { test } from "uvu";
-import * as assert from "uvu/assert";
-import { Connection, PathSegment, State } from "./gen/connection.js";
+} from '@bufbuild/protobuf/wkt';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { Connection, PathSegment, State } from './gen/connection.js';
 
 const FILES = [
-  "connectioncontext.proto",
-  "connection.proto",
-  "networkservice.proto",
-  "registry.proto",
-  "ipam.proto",
+  'connectioncontext.proto',
+  'connection.proto',
+  'networkservice.proto',
+  'registry.proto',
+  'ipam.proto',
 ] as const;
 
-const repoRoot = fileURLToPath(new URL("../../", import.meta.url));
-const fixturePath = fileURLToPath(
-  new URL("../../../shared/fixtures/nsm-api-v1.15.0.binpb", import.meta.url),
-);
+const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
+const fixturePath = fileURLToPath(new URL('../../../shared/fixtures/nsm-api-v1.15.0.binpb', import.meta.url));
 
 /** Compiles proto/ with the repo's buf binary, offline, and returns our five descriptors. */
 function buildOurs(): Map<string, FileDescriptorProto> {
-  const dir = mkdtempSync(join(tmpdir(), "nsm-descriptors-"));
+  const dir = mkdtempSync(join(tmpdir(), 'nsm-descriptors-'));
   try {
-    const out = join(dir, "ours.binpb");
+    const out = join(dir, 'ours.binpb');
     const res = spawnSync(
-      join(repoRoot, "node_modules", ".bin", "buf"),
-      ["build", "proto", "--exclude-source-info", "-o", out],
+      join(repoRoot, 'node_modules', '.bin', 'buf'),
+      ['build', 'proto', '--exclude-source-info', '-o', out],
       {
         cwd: repoRoot,
-        encoding: "utf8",
-        env: { ...process.env, BUF_CACHE_DIR: join(dir, "cache") },
+        encoding: 'utf8',
+        env: { ...process.env, BUF_CACHE_DIR: join(dir, 'cache') },
       },
     );
     if (res.error) throw res.error;
     assert.is(res.status, 0, `buf build failed:\n${res.stderr}`);
     const set = fromBinary(FileDescriptorSetSchema, readFileSync(out));
-    return byName(
-      set.file.filter((f) => !f.name.startsWith("google/protobuf/")),
-    );
+    return byName(set.file.filter((f) => !f.name.startsWith('google/protobuf/')));
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
-function byName(
-  files: FileDescriptorProto[],
-): Map<string, FileDescriptorProto> {
+function byName(files: FileDescriptorProto[]): Map<string, FileDescriptorProto> {
   return new Map(files.map((f) => [f.name, f]));
 }
 
 /** First difference between two JSON values, as a readable path (names added where present). */
-function firstDiff(
-  a: JsonValue | undefined,
-  b: JsonValue | undefined,
-  path: string,
-): string | undefined {
+function firstDiff(a: JsonValue | undefined, b: JsonValue | undefined, path: string): string | undefined {
   if (Array.isArray(a) && Array.isArray(b)) {
     for (let i = 0; i < Math.max(a.length, b.length); i++) {
       const d = firstDiff(a[i], b[i], `${path}[${i}]${label(a[i] ?? b[i])}`);
@@ -94,36 +78,30 @@ function firstDiff(
 }
 
 function isObject(v: JsonValue | undefined): v is { [k: string]: JsonValue } {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 function label(v: JsonValue | undefined): string {
-  if (!isObject(v)) return "";
-  const name = v["name"];
-  return typeof name === "string" ? `(${name})` : "";
+  if (!isObject(v)) return '';
+  const name = v['name'];
+  return typeof name === 'string' ? `(${name})` : '';
 }
 
-test("proto/ compiles to the Go-registered NSM API v1.15.0 descriptors", () => {
+test('proto/ compiles to the Go-registered NSM API v1.15.0 descriptors', () => {
   if (!existsSync(fixturePath)) {
-    console.log(
-      `skipped: NSM v1.15.0 descriptor fixture not found at ${fixturePath}`,
-    );
+    console.log(`skipped: NSM v1.15.0 descriptor fixture not found at ${fixturePath}`);
     return;
   }
-  const fixture = byName(
-    fromBinary(FileDescriptorSetSchema, readFileSync(fixturePath)).file,
-  );
+  const fixture = byName(fromBinary(FileDescriptorSetSchema, readFileSync(fixturePath)).file);
   const ours = buildOurs();
-  assert.equal([...ours.keys()].sort(), [...FILES].sort(), "our file names");
+  assert.equal([...ours.keys()].sort(), [...FILES].sort(), 'our file names');
 
   const problems: string[] = [];
   for (const name of FILES) {
     const want = fixture.get(name);
     const got = ours.get(name);
     if (want === undefined || got === undefined) {
-      problems.push(
-        `${name}: missing from ${want === undefined ? "fixture" : "our build"}`,
-      );
+      problems.push(`${name}: missing from ${want === undefined ? 'fixture' : 'our build'}`);
       continue;
     }
     if (!equals(FileDescriptorProtoSchema, got, want)) {
@@ -145,39 +123,31 @@ test("proto/ compiles to the Go-registered NSM API v1.15.0 descriptors", () => {
       );
     }
   }
-  assert.ok(
-    problems.length === 0,
-    `descriptor mismatch:\n  ${problems.join("\n  ")}`,
-  );
+  assert.ok(problems.length === 0, `descriptor mismatch:\n  ${problems.join('\n  ')}`);
 });
 
-const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString("hex");
+const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex');
 
-test("generated code encodes and decodes canonical proto3", () => {
+test('generated code encodes and decodes canonical proto3', () => {
   // Connection{id:"a", state:DOWN}: field 1 (string) then field 9 (varint).
-  const conn = Connection.fromPartial({ id: "a", state: State.DOWN });
-  assert.is(hex(Connection.encode(conn).finish()), "0a01614801");
-  assert.equal(Connection.decode(Buffer.from("0a01614801", "hex")), conn);
+  const conn = Connection.fromPartial({ id: 'a', state: State.DOWN });
+  assert.is(hex(Connection.encode(conn).finish()), '0a01614801');
+  assert.equal(Connection.decode(Buffer.from('0a01614801', 'hex')), conn);
 
   // PathSegment{name:"x", expires:{seconds:1700000000, nanos:123456789}}, hand-encoded.
   // Field 4 is a Timestamp of 11 bytes: seconds (field 1) and nanos (field 2) as varints.
-  const wire = "0a0178" + "220b" + "0880e2cfaa06" + "10959aef3a";
-  const seg = PathSegment.decode(Buffer.from(wire, "hex"));
-  assert.is(seg.name, "x");
+  const wire = '0a0178' + '220b' + '0880e2cfaa06' + '10959aef3a';
+  const seg = PathSegment.decode(Buffer.from(wire, 'hex'));
+  assert.is(seg.name, 'x');
   assert.is(seg.expires?.seconds, 1700000000);
   assert.is(seg.expires?.nanos, 123456789); // no ms truncation (useDate=false)
   assert.is(hex(PathSegment.encode(seg).finish()), wire);
 });
 
-test("unknown fields from newer peers survive decode + encode", () => {
+test('unknown fields from newer peers survive decode + encode', () => {
   // Connection{id:"a"} plus an unknown field 100 (string "z"): tag (100<<3|2) = 0xa2 0x06.
-  const wire = "0a0161" + "a206017a";
-  assert.is(
-    hex(
-      Connection.encode(Connection.decode(Buffer.from(wire, "hex"))).finish(),
-    ),
-    wire,
-  );
+  const wire = '0a0161' + 'a206017a';
+  assert.is(hex(Connection.encode(Connection.decode(Buffer.from(wire, 'hex'))).finish()), wire);
 });
 
 test.run();

@@ -4,7 +4,12 @@
  * @module
  */
 export { dial, NsmConnection, type DialOptions, type MethodDefinition } from './client.js';
-export { monitorConnectionClient, networkServiceClient, nseRegistryClient, nsRegistryClient } from './clients.js';
+export {
+  monitorConnectionClient,
+  networkServiceClient,
+  nseRegistryClient,
+  nsRegistryClient,
+} from './clients.js';
 export { cloneMessage, protoEqual } from './clone.js';
 export { checkHealth, type ServingStatus } from './health.js';
 export { serve, type NsmServer, type NsmServices, type ServeOptions } from './server.js';

@@ -45,7 +45,10 @@ function callContext(call: ServerSurfaceCall, base: CallContext): { ctx: CallCon
   if (call.cancelled) onCancel();
   else call.on('cancelled', onCancel);
   if (timeout !== undefined) {
-    timer = setTimeout(() => controller.abort(new DOMException('deadline exceeded', 'TimeoutError')), timeout);
+    timer = setTimeout(
+      () => controller.abort(new DOMException('deadline exceeded', 'TimeoutError')),
+      timeout,
+    );
     timer.unref();
   }
   // The wire deadline is real time; inside, deadlines are read on the context's clock (a manual one in tests).

@@ -12,7 +12,12 @@ import type { MonitorHandler } from '../chain/monitor.js';
 import type { NetworkServiceHandler } from '../chain/network-service.js';
 import type { NseRegistryHandler, NsRegistryHandler, RegistryHandler } from '../chain/registry.js';
 import { Empty } from './gen/google/protobuf/empty.js';
-import { MonitorConnectionService, type Connection, type ConnectionEvent, type MonitorScopeSelector } from './gen/connection.js';
+import {
+  MonitorConnectionService,
+  type Connection,
+  type ConnectionEvent,
+  type MonitorScopeSelector,
+} from './gen/connection.js';
 import { NetworkServiceService, type NetworkServiceRequest } from './gen/networkservice.js';
 import { NetworkServiceEndpointRegistryService, NetworkServiceRegistryService } from './gen/registry.js';
 import { serverStreamHandler, unaryHandler } from './server-call.js';
@@ -53,8 +58,12 @@ function registryImplementation<TEntry, TQuery, TResponse>(
   logger: Logger,
 ): UntypedServiceImplementation {
   return {
-    register: unaryHandler<TEntry, TEntry>(service.register.path, base, logger, (entry, ctx) => handler.register(entry, ctx)),
-    find: serverStreamHandler<TQuery, TResponse>(service.find.path, base, logger, (query, ctx) => handler.find(query, ctx)),
+    register: unaryHandler<TEntry, TEntry>(service.register.path, base, logger, (entry, ctx) =>
+      handler.register(entry, ctx),
+    ),
+    find: serverStreamHandler<TQuery, TResponse>(service.find.path, base, logger, (query, ctx) =>
+      handler.find(query, ctx),
+    ),
     unregister: unaryHandler<TEntry, Empty>(service.unregister.path, base, logger, async (entry, ctx) => {
       await handler.unregister(entry, ctx);
       return Empty.create();
@@ -62,10 +71,19 @@ function registryImplementation<TEntry, TQuery, TResponse>(
   };
 }
 
-function networkServiceImplementation(ns: NetworkServiceHandler, base: CallContext, logger: Logger): UntypedServiceImplementation {
+function networkServiceImplementation(
+  ns: NetworkServiceHandler,
+  base: CallContext,
+  logger: Logger,
+): UntypedServiceImplementation {
   const service = NetworkServiceService;
   return {
-    request: unaryHandler<NetworkServiceRequest, Connection>(service.request.path, base, logger, (request, ctx) => ns.request(request, ctx)),
+    request: unaryHandler<NetworkServiceRequest, Connection>(
+      service.request.path,
+      base,
+      logger,
+      (request, ctx) => ns.request(request, ctx),
+    ),
     close: unaryHandler<Connection, Empty>(service.close.path, base, logger, async (connection, ctx) => {
       await ns.close(connection, ctx);
       return Empty.create();
@@ -73,10 +91,16 @@ function networkServiceImplementation(ns: NetworkServiceHandler, base: CallConte
   };
 }
 
-function monitorImplementation(monitor: MonitorHandler, base: CallContext, logger: Logger): UntypedServiceImplementation {
+function monitorImplementation(
+  monitor: MonitorHandler,
+  base: CallContext,
+  logger: Logger,
+): UntypedServiceImplementation {
   return {
     monitorConnections: serverStreamHandler<MonitorScopeSelector, ConnectionEvent>(
-      MonitorConnectionService.monitorConnections.path, base, logger,
+      MonitorConnectionService.monitorConnections.path,
+      base,
+      logger,
       (selector, ctx) => monitor.monitorConnections(selector, ctx),
     ),
   };
@@ -85,17 +109,30 @@ function monitorImplementation(monitor: MonitorHandler, base: CallContext, logge
 function registrations(services: NsmServices, base: CallContext, logger: Logger): Registration[] {
   const out: Registration[] = [];
   if (services.networkService) {
-    out.push([NetworkServiceService, networkServiceImplementation(services.networkService, base, logger), 'networkservice.NetworkService']);
+    out.push([
+      NetworkServiceService,
+      networkServiceImplementation(services.networkService, base, logger),
+      'networkservice.NetworkService',
+    ]);
   }
   if (services.monitorConnection) {
-    out.push([MonitorConnectionService, monitorImplementation(services.monitorConnection, base, logger), 'connection.MonitorConnection']);
+    out.push([
+      MonitorConnectionService,
+      monitorImplementation(services.monitorConnection, base, logger),
+      'connection.MonitorConnection',
+    ]);
   }
   if (services.nsRegistry) {
     const impl = registryImplementation(NetworkServiceRegistryService, services.nsRegistry, base, logger);
     out.push([NetworkServiceRegistryService, impl, 'registry.NetworkServiceRegistry']);
   }
   if (services.nseRegistry) {
-    const impl = registryImplementation(NetworkServiceEndpointRegistryService, services.nseRegistry, base, logger);
+    const impl = registryImplementation(
+      NetworkServiceEndpointRegistryService,
+      services.nseRegistry,
+      base,
+      logger,
+    );
     out.push([NetworkServiceEndpointRegistryService, impl, 'registry.NetworkServiceEndpointRegistry']);
   }
   return out;
@@ -108,24 +145,36 @@ async function removeStaleSocket(path: string): Promise<void> {
 }
 
 /** Starts a gRPC server for `services` on `url` and resolves once it listens. */
-export async function serve(url: string, services: NsmServices, options: ServeOptions = {}): Promise<NsmServer> {
+export async function serve(
+  url: string,
+  services: NsmServices,
+  options: ServeOptions = {},
+): Promise<NsmServer> {
   const requested = parseNsmUrl(url);
   const server = new Server();
   const status: ServingStatusMap = { '': 'SERVING' };
-  for (const [service, impl, name] of registrations(services, options.baseContext ?? CallContext.background(), options.logger ?? silentLogger)) {
+  for (const [service, impl, name] of registrations(
+    services,
+    options.baseContext ?? CallContext.background(),
+    options.logger ?? silentLogger,
+  )) {
     server.addService(service as never, impl);
     status[name] = 'SERVING';
   }
   new HealthImplementation(status).addToServer(server);
   if (requested.kind === 'unix') await removeStaleSocket(requested.path);
   const port = await new Promise<number>((resolve, reject) => {
-    server.bindAsync(grpcTarget(requested, 'bind'), options.credentials ?? ServerCredentials.createInsecure(), (error, bound) =>
-      error ? reject(error) : resolve(bound),
+    server.bindAsync(
+      grpcTarget(requested, 'bind'),
+      options.credentials ?? ServerCredentials.createInsecure(),
+      (error, bound) => (error ? reject(error) : resolve(bound)),
     );
   });
   const address: NsmAddress = requested.kind === 'unix' ? requested : { ...requested, port };
   return {
-    url: formatNsmUrl(address.kind === 'tcp' && address.host === '' ? { ...address, host: '127.0.0.1' } : address),
+    url: formatNsmUrl(
+      address.kind === 'tcp' && address.host === '' ? { ...address, host: '127.0.0.1' } : address,
+    ),
     address,
     async close(graceMs = 1000) {
       await new Promise<void>((resolve) => {

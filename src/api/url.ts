@@ -13,7 +13,10 @@ function parseHostPort(text: string, original: string): NsmAddress {
   const match = /^(?:\[([0-9a-fA-F:.%\w]+)\]|([^:[\]]*)):(\d{1,5})$/.exec(text);
   const port = Number(match?.[3]);
   if (match === null || port > 65535) {
-    throw invalidArgument('URL_INVALID', `url: "${original}" is not unix:///path, tcp://host:port or host:port`);
+    throw invalidArgument(
+      'URL_INVALID',
+      `url: "${original}" is not unix:///path, tcp://host:port or host:port`,
+    );
   }
   return { kind: 'tcp', host: match[1] ?? match[2] ?? '', port };
 }
@@ -23,7 +26,8 @@ export function parseNsmUrl(url: string): NsmAddress {
   const text = url.trim();
   if (text.startsWith('unix://')) {
     const path = decodeURIComponent(text.slice('unix://'.length));
-    if (!path.startsWith('/')) throw invalidArgument('URL_INVALID', `url: "${url}" must be unix:///absolute/path`);
+    if (!path.startsWith('/'))
+      throw invalidArgument('URL_INVALID', `url: "${url}" must be unix:///absolute/path`);
     return { kind: 'unix', path };
   }
   if (text.startsWith('unix:')) {

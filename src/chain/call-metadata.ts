@@ -41,7 +41,10 @@ export function peerOf(ctx: CallContext): PeerInfo | undefined {
 }
 
 /** `ctx` whose outgoing calls also carry `headers` (a header set again replaces the earlier values). */
-export function withOutgoingHeaders(ctx: CallContext, headers: Readonly<Record<string, string | readonly string[]>>): CallContext {
+export function withOutgoingHeaders(
+  ctx: CallContext,
+  headers: Readonly<Record<string, string | readonly string[]>>,
+): CallContext {
   const merged: Record<string, readonly string[]> = { ...ctx.value(outgoingKey) };
   for (const [name, value] of Object.entries(headers)) {
     merged[name.toLowerCase()] = typeof value === 'string' ? [value] : value;
@@ -67,7 +70,10 @@ export function responseHeadersOf(ctx: CallContext): ReadonlyMap<string, string>
  * `ctx` whose outgoing unary call records the response headers the peer sends into the returned map (the client
  * side of `setResponseHeader`).
  */
-export function withReceivedHeaders(ctx: CallContext): { readonly ctx: CallContext; readonly headers: Map<string, string> } {
+export function withReceivedHeaders(ctx: CallContext): {
+  readonly ctx: CallContext;
+  readonly headers: Map<string, string>;
+} {
   const headers = new Map<string, string>();
   return { ctx: ctx.with(receivedHeadersKey, headers), headers };
 }

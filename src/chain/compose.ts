@@ -34,8 +34,7 @@ export function bindElement<THandler extends AnyHandler>(
   for (const method of methods) {
     const own = (element as unknown as Record<PropertyKey, Fn | undefined>)[method];
     const after = (next as unknown as Record<PropertyKey, Fn>)[method];
-    bound[method] =
-      own === undefined ? after : (input, ctx) => own.call(element, input, ctx, next);
+    bound[method] = own === undefined ? after : (input, ctx) => own.call(element, input, ctx, next);
   }
   return bound as unknown as THandler;
 }

@@ -65,9 +65,13 @@ export const connectionMetadataKey = contextKey<ConnectionMetadata>('metadata');
 export function metadataOf(ctx: CallContext, side: Side): MetadataMap {
   const record = ctx.value(connectionMetadataKey);
   if (record === undefined) {
-    throw new StatusError(Code.INTERNAL, 'metadata: no per-connection metadata in context; add metadata() before this element', {
-      reason: 'METADATA_MISSING',
-    });
+    throw new StatusError(
+      Code.INTERNAL,
+      'metadata: no per-connection metadata in context; add metadata() before this element',
+      {
+        reason: 'METADATA_MISSING',
+      },
+    );
   }
   return record[side];
 }

@@ -17,7 +17,10 @@ export interface NetworkServiceHandler {
 export type NetworkServiceElement = ElementOf<NetworkServiceHandler>;
 
 /** The method names of a NetworkService handler, for generic tools (trace, checks). */
-export const networkServiceMethods = ['request', 'close'] as const satisfies readonly (keyof NetworkServiceHandler)[];
+export const networkServiceMethods = [
+  'request',
+  'close',
+] as const satisfies readonly (keyof NetworkServiceHandler)[];
 
 /**
  * NSM's tail: Request returns the request's connection unchanged (an empty one if absent), Close does nothing.

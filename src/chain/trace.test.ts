@@ -3,7 +3,11 @@ import * as assert from 'uvu/assert';
 import { NetworkServiceRequest } from '../api/gen/networkservice.js';
 import { CallContext } from './context.js';
 import { jsonLogger, silentLogger } from './logger.js';
-import { networkServiceHandler, networkServiceMethods, type NetworkServiceElement } from './network-service.js';
+import {
+  networkServiceHandler,
+  networkServiceMethods,
+  type NetworkServiceElement,
+} from './network-service.js';
 import { traced } from './trace.js';
 
 const pass = (name: string): NetworkServiceElement => ({ name, request: (r, c, n) => n.request(r, c) });
@@ -14,13 +18,24 @@ const trace = suite('trace');
 trace('with debug off the elements are returned untouched', () => {
   const elements = [pass('a'), pass('b')];
   assert.is(traced(networkServiceMethods, elements, silentLogger), elements);
-  assert.is(traced(networkServiceMethods, elements, jsonLogger('info', {}, () => undefined)), elements);
+  assert.is(
+    traced(
+      networkServiceMethods,
+      elements,
+      jsonLogger('info', {}, () => undefined),
+    ),
+    elements,
+  );
 });
 
 trace('with debug on each element logs entry, and an error is logged once where it appeared', async () => {
   const lines: Record<string, unknown>[] = [];
-  const logger = jsonLogger('debug', { component: 'test' }, (line) => lines.push(JSON.parse(line) as Record<string, unknown>));
-  const handler = networkServiceHandler(traced(networkServiceMethods, [pass('a'), pass('b'), failing], logger));
+  const logger = jsonLogger('debug', { component: 'test' }, (line) =>
+    lines.push(JSON.parse(line) as Record<string, unknown>),
+  );
+  const handler = networkServiceHandler(
+    traced(networkServiceMethods, [pass('a'), pass('b'), failing], logger),
+  );
   const request = NetworkServiceRequest.fromPartial({ connection: { id: 'c1' } });
   await handler.request(request, CallContext.background()).catch(() => undefined);
   await new Promise((resolve) => setImmediate(resolve));

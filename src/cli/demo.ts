@@ -21,7 +21,10 @@ import { metadata } from '../elements/metadata/index.js';
 type Print = (line: string) => void;
 
 /** A small endpoint element: names itself on the connection and publishes its connections for monitoring. */
-function demoEndpoint(name: string, connections$: BehaviorSubject<ReadonlyMap<string, Connection>>): NetworkServiceElement {
+function demoEndpoint(
+  name: string,
+  connections$: BehaviorSubject<ReadonlyMap<string, Connection>>,
+): NetworkServiceElement {
   const publish = (change: (all: Map<string, Connection>) => void): void => {
     const next = new Map(connections$.value);
     change(next);
@@ -42,7 +45,9 @@ function demoEndpoint(name: string, connections$: BehaviorSubject<ReadonlyMap<st
   };
 }
 
-function monitorEvents(connections$: Observable<ReadonlyMap<string, Connection>>): Observable<ConnectionEvent> {
+function monitorEvents(
+  connections$: Observable<ReadonlyMap<string, Connection>>,
+): Observable<ConnectionEvent> {
   return connections$.pipe(
     map((all, i) => ({
       type: i === 0 ? ConnectionEventType.INITIAL_STATE_TRANSFER : ConnectionEventType.UPDATE,
@@ -61,7 +66,11 @@ export async function runDemo(print: Print): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'nsm-demo-'));
   const connections$ = new BehaviorSubject<ReadonlyMap<string, Connection>>(new Map());
   const server = await serve(`unix://${join(dir, 'nse.sock')}`, {
-    networkService: networkServiceHandler([beginServer(), metadata(), demoEndpoint('demo-nse', connections$)]),
+    networkService: networkServiceHandler([
+      beginServer(),
+      metadata(),
+      demoEndpoint('demo-nse', connections$),
+    ]),
     monitorConnection: { monitorConnections: () => monitorEvents(connections$) },
   });
   const conn = dial(server.url);
@@ -86,7 +95,9 @@ export async function runDemo(print: Print): Promise<void> {
       mechanismPreferences: [{ cls: 'LOCAL', type: 'KERNEL' }],
     });
     const [connection, requestTime] = await timed(() => client.request(request, ctx));
-    print(`request: connection ${connection.id} to "${connection.networkService}" served by ${connection.networkServiceEndpointName} in ${requestTime}`);
+    print(
+      `request: connection ${connection.id} to "${connection.networkService}" served by ${connection.networkServiceEndpointName} in ${requestTime}`,
+    );
     const [, refreshTime] = await timed(() => client.request({ ...request, connection }, ctx));
     print(`refresh: same connection, re-requested in ${refreshTime}`);
     closed = true;
@@ -95,7 +106,9 @@ export async function runDemo(print: Print): Promise<void> {
     await closeObserved;
     watch.unsubscribe();
     print(`monitor stream saw: ${seen.join(' → ')}`);
-    print('foundation demo complete: gRPC API, chains, begin and metadata work end to end (no data plane yet)');
+    print(
+      'foundation demo complete: gRPC API, chains, begin and metadata work end to end (no data plane yet)',
+    );
   } finally {
     conn.close();
     await server.close();

@@ -80,7 +80,9 @@ export function count(): Counter {
 }
 
 /** Runs `check` on each request before passing it on (a throwing check fails the call). */
-export function checkRequest(check: (request: NetworkServiceRequest, ctx: CallContext) => void): NetworkServiceElement {
+export function checkRequest(
+  check: (request: NetworkServiceRequest, ctx: CallContext) => void,
+): NetworkServiceElement {
   return {
     name: 'check-request',
     async request(request, ctx, next) {
@@ -91,7 +93,9 @@ export function checkRequest(check: (request: NetworkServiceRequest, ctx: CallCo
 }
 
 /** Runs `check` on each response on its way back. */
-export function checkResponse(check: (connection: Connection, ctx: CallContext) => void): NetworkServiceElement {
+export function checkResponse(
+  check: (connection: Connection, ctx: CallContext) => void,
+): NetworkServiceElement {
   return {
     name: 'check-response',
     async request(request, ctx, next) {

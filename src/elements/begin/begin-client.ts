@@ -18,7 +18,9 @@ export interface BeginClientOptions {
  * chain (nsmgr, forwarder) it passes through, because the server `begin` already serializes.
  * @see https://github.com/networkservicemesh/sdk/tree/main/pkg/networkservice/common/begin
  */
-export function beginClient(options: BeginClientOptions = {}): NetworkServiceElement & { readonly size: number } {
+export function beginClient(
+  options: BeginClientOptions = {},
+): NetworkServiceElement & { readonly size: number } {
   const table = new ConnectionTable('client', options.reselect ?? defaultReselect);
   return {
     name: 'begin',
@@ -31,7 +33,10 @@ export function beginClient(options: BeginClientOptions = {}): NetworkServiceEle
       const id = requested.id;
       if (ctx.value(eventFactoryKey) !== undefined) return next.request(request, ctx);
       return table.runRequest(id, ctx, next, async (events) => {
-        const merged = { ...request, connection: mergeConnection(events.returned, requested, events.stored?.connection) };
+        const merged = {
+          ...request,
+          connection: mergeConnection(events.returned, requested, events.stored?.connection),
+        };
         let connection;
         try {
           connection = await next.request(merged, ctx.with(eventFactoryKey, events));

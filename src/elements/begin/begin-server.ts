@@ -28,7 +28,11 @@ export function beginServer(): NetworkServiceElement & { readonly size: number }
       const id = requested.id;
       if (ctx.value(eventFactoryKey) !== undefined) return next.request(request, ctx);
       return table.runRequest(id, ctx, next, async (events) => {
-        if (events.state === 'established' && requested.state === State.RESELECT_REQUESTED && events.stored?.connection) {
+        if (
+          events.state === 'established' &&
+          requested.state === State.RESELECT_REQUESTED &&
+          events.stored?.connection
+        ) {
           const scope = events.eventContext();
           try {
             await next.close(events.stored.connection, scope.ctx);

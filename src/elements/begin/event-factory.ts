@@ -40,14 +40,22 @@ export const defaultReselect: ReselectFunc = (request) =>
     ? request
     : {
         ...request,
-        connection: { ...request.connection, mechanism: undefined, networkServiceEndpointName: '', state: State.RESELECT_REQUESTED },
+        connection: {
+          ...request.connection,
+          mechanism: undefined,
+          networkServiceEndpointName: '',
+          state: State.RESELECT_REQUESTED,
+        },
       };
 
 /** Like the default, but keeps the endpoint: only the path to it is rebuilt. */
 export const reselectSameEndpoint: ReselectFunc = (request) =>
   request.connection === undefined
     ? request
-    : { ...request, connection: { ...request.connection, mechanism: undefined, state: State.RESELECT_REQUESTED } };
+    : {
+        ...request,
+        connection: { ...request.connection, mechanism: undefined, state: State.RESELECT_REQUESTED },
+      };
 
 export const eventFactoryKey = contextKey<EventFactory>('begin/event-factory');
 
@@ -104,7 +112,10 @@ export class ConnectionEvents implements EventFactory {
   /** A fresh context for an event: the original timeout length, the last call's values, this factory. */
   eventContext(): CancelScope {
     const scope = this.#initialContext();
-    return { ctx: scope.ctx.withValuesOf(this.#valuesContext).with(eventFactoryKey, this), cancel: scope.cancel };
+    return {
+      ctx: scope.ctx.withValuesOf(this.#valuesContext).with(eventFactoryKey, this),
+      cancel: scope.cancel,
+    };
   }
 
   markClosed(): void {
@@ -114,7 +125,8 @@ export class ConnectionEvents implements EventFactory {
 
   request(options: EventOptions = {}): Promise<EventOutcome> {
     return this.executor.run(async () => {
-      if (this.state !== 'established' || this.stored === undefined || options.cancelSignal?.aborted) return skipped;
+      if (this.state !== 'established' || this.stored === undefined || options.cancelSignal?.aborted)
+        return skipped;
       let request = cloneMessage(this.stored);
       if (options.reselect === true && this.#side === 'client') {
         await this.#closeIgnoringErrors(request.connection);
@@ -136,7 +148,11 @@ export class ConnectionEvents implements EventFactory {
 
   close(options: EventOptions = {}): Promise<EventOutcome> {
     return this.executor.run(async () => {
-      if (this.state !== 'established' || this.stored?.connection === undefined || options.cancelSignal?.aborted) {
+      if (
+        this.state !== 'established' ||
+        this.stored?.connection === undefined ||
+        options.cancelSignal?.aborted
+      ) {
         return skipped;
       }
       const scope = this.eventContext();

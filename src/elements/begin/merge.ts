@@ -38,7 +38,11 @@ function mergeContext(
   merged.ethernetContext = requested?.ethernetContext;
   merged.dnsContext = requested?.dnsContext;
   merged.MTU = requested?.MTU ?? 0;
-  merged.extraContext = mergeExtra(returned?.extraContext ?? {}, requested?.extraContext ?? {}, current.extraContext);
+  merged.extraContext = mergeExtra(
+    returned?.extraContext ?? {},
+    requested?.extraContext ?? {},
+    current.extraContext,
+  );
   return merged;
 }
 

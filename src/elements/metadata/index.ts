@@ -3,4 +3,11 @@
  * @module
  */
 export { metadata } from './metadata.js';
-export { metadataKey, metadataOf, MetadataMap, type ConnectionMetadata, type MetadataKey, type Side } from '../../chain/metadata.js';
+export {
+  metadataKey,
+  metadataOf,
+  MetadataMap,
+  type ConnectionMetadata,
+  type MetadataKey,
+  type Side,
+} from '../../chain/metadata.js';

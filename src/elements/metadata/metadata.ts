@@ -1,8 +1,4 @@
-import {
-  connectionMetadataKey,
-  MetadataMap,
-  type ConnectionMetadata,
-} from '../../chain/metadata.js';
+import { connectionMetadataKey, MetadataMap, type ConnectionMetadata } from '../../chain/metadata.js';
 import type { NetworkServiceElement } from '../../chain/network-service.js';
 
 const fresh = (): ConnectionMetadata => ({ client: new MetadataMap(), server: new MetadataMap() });

@@ -9,7 +9,9 @@ export { beginNsClient, beginNseClient, beginNseServer, beginNsServer } from './
 export type { RegistryEventFactory, RegistryEventOptions } from './registration-events.js';
 
 /** The NSE registration event factory in `ctx`, or undefined outside a registry `begin`. */
-export const nseEventFactoryOf = (ctx: CallContext): RegistryEventFactory | undefined => ctx.value(nseEventFactoryKey);
+export const nseEventFactoryOf = (ctx: CallContext): RegistryEventFactory | undefined =>
+  ctx.value(nseEventFactoryKey);
 
 /** The NS registration event factory in `ctx`, or undefined outside a registry `begin`. */
-export const nsEventFactoryOf = (ctx: CallContext): RegistryEventFactory | undefined => ctx.value(nsEventFactoryKey);
+export const nsEventFactoryOf = (ctx: CallContext): RegistryEventFactory | undefined =>
+  ctx.value(nsEventFactoryKey);

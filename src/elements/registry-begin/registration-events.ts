@@ -51,7 +51,11 @@ export class RegistrationEvents<TEntry, TQuery, TResponse> implements RegistryEv
   readonly #next: RegistryHandler<TEntry, TQuery, TResponse>;
   readonly #options: RegistrationEventsOptions<TEntry>;
 
-  constructor(ctx: CallContext, next: RegistryHandler<TEntry, TQuery, TResponse>, options: RegistrationEventsOptions<TEntry>) {
+  constructor(
+    ctx: CallContext,
+    next: RegistryHandler<TEntry, TQuery, TResponse>,
+    options: RegistrationEventsOptions<TEntry>,
+  ) {
     this.#initialContext = postpone(ctx);
     this.#valuesContext = ctx;
     this.#next = next;
@@ -73,17 +77,22 @@ export class RegistrationEvents<TEntry, TQuery, TResponse> implements RegistryEv
 
   eventContext(): CancelScope {
     const scope = this.#initialContext();
-    return { ctx: scope.ctx.withValuesOf(this.#valuesContext).with(this.#options.key, this), cancel: scope.cancel };
+    return {
+      ctx: scope.ctx.withValuesOf(this.#valuesContext).with(this.#options.key, this),
+      cancel: scope.cancel,
+    };
   }
 
   register(options: RegistryEventOptions = {}): Promise<EventOutcome> {
     return this.executor.run(async () => {
       const registration = this.registration;
-      if (this.state !== 'established' || registration === undefined || options.cancelSignal?.aborted) return skipped;
+      if (this.state !== 'established' || registration === undefined || options.cancelSignal?.aborted)
+        return skipped;
       const scope = this.eventContext();
       try {
         const response = await this.#next.register(cloneMessage(registration), scope.ctx);
-        this.registration = this.#options.side === 'client' ? this.#options.merge(registration, response) : response;
+        this.registration =
+          this.#options.side === 'client' ? this.#options.merge(registration, response) : response;
         return { status: 'done' };
       } catch (error) {
         return { status: 'failed', error };
@@ -96,7 +105,8 @@ export class RegistrationEvents<TEntry, TQuery, TResponse> implements RegistryEv
   unregister(options: RegistryEventOptions = {}): Promise<EventOutcome> {
     return this.executor.run(async () => {
       const entry = this.#options.side === 'client' ? this.response : this.registration;
-      if (this.state !== 'established' || entry === undefined || options.cancelSignal?.aborted) return skipped;
+      if (this.state !== 'established' || entry === undefined || options.cancelSignal?.aborted)
+        return skipped;
       const scope = this.eventContext();
       try {
         await this.#next.unregister(entry, scope.ctx);

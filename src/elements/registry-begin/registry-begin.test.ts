@@ -131,26 +131,34 @@ server('register, unregister, register, unregister fired at once all reach the s
     handler.register(nse('a', 'tcp://h:2'), bg()),
     handler.unregister(nse('a'), bg()),
   ]);
-  assert.equal(s.calls, ['register:a:tcp://h:1', 'unregister:a:tcp://h:1', 'register:a:tcp://h:2', 'unregister:a:tcp://h:2']);
+  assert.equal(s.calls, [
+    'register:a:tcp://h:1',
+    'unregister:a:tcp://h:1',
+    'register:a:tcp://h:2',
+    'unregister:a:tcp://h:2',
+  ]);
   assert.is(begin.size, 0);
 });
 
-server('events: register re-runs the rest of the chain; unregister frees the entry; later events skip', async () => {
-  const s = store();
-  const begin = beginNseServer();
-  const handler = nseRegistryHandler([begin, s]);
-  await handler.register(nse('a', 'tcp://h:1'), bg());
-  const factory = s.factory!;
-  assert.equal(await factory.register(), { status: 'done' });
-  assert.equal(s.calls.at(-1), 'register:a:tcp://h:1');
-  const aborted = new AbortController();
-  aborted.abort();
-  assert.equal(await factory.register({ cancelSignal: aborted.signal }), { status: 'skipped' });
-  assert.equal(await factory.unregister(), { status: 'done' });
-  assert.is(begin.size, 0);
-  assert.equal(await factory.register(), { status: 'skipped' });
-  assert.equal(await factory.unregister(), { status: 'skipped' });
-});
+server(
+  'events: register re-runs the rest of the chain; unregister frees the entry; later events skip',
+  async () => {
+    const s = store();
+    const begin = beginNseServer();
+    const handler = nseRegistryHandler([begin, s]);
+    await handler.register(nse('a', 'tcp://h:1'), bg());
+    const factory = s.factory!;
+    assert.equal(await factory.register(), { status: 'done' });
+    assert.equal(s.calls.at(-1), 'register:a:tcp://h:1');
+    const aborted = new AbortController();
+    aborted.abort();
+    assert.equal(await factory.register({ cancelSignal: aborted.signal }), { status: 'skipped' });
+    assert.equal(await factory.unregister(), { status: 'done' });
+    assert.is(begin.size, 0);
+    assert.equal(await factory.register(), { status: 'skipped' });
+    assert.equal(await factory.unregister(), { status: 'skipped' });
+  },
+);
 
 server('event contexts keep the original timeout length on the injected clock', async () => {
   const clock = manualClock();
@@ -182,7 +190,9 @@ server('find passes straight through', async () => {
     unregister: async () => undefined,
     find: () => of({ networkServiceEndpoint: nse('x'), deleted: false }),
   });
-  const found = await lastValueFrom(handler.find({ networkServiceEndpoint: undefined, watch: false }, bg()).pipe(toArray()));
+  const found = await lastValueFrom(
+    handler.find({ networkServiceEndpoint: undefined, watch: false }, bg()).pipe(toArray()),
+  );
   assert.is(found.length, 1);
 });
 
@@ -190,25 +200,32 @@ server.run();
 
 const client = suite('registry-begin: client and NS');
 
-client('client register merges the response into the stored registration, keeping the name, dropping expiry', async () => {
-  const s = store();
-  const handler = nseRegistryHandler([beginNseClient(), s]);
-  const response = await handler.register(nse('a'), bg());
-  assert.equal(response.expirationTime, { seconds: 100, nanos: 0 });
-  // The refresh event re-sends the stored registration: no expiration time, so the registry sets it anew.
-  let sent: NetworkServiceEndpoint | undefined;
-  const probe = nseRegistryHandler([beginNseClient(), {
-    name: 'probe',
-    register: (e, c, n) => {
-      sent = e;
-      return n.register(e, c);
-    },
-  }, s]);
-  await probe.register(nse('b'), bg());
-  await s.factory!.register();
-  assert.is(sent?.name, 'b');
-  assert.is(sent?.expirationTime, undefined);
-});
+client(
+  'client register merges the response into the stored registration, keeping the name, dropping expiry',
+  async () => {
+    const s = store();
+    const handler = nseRegistryHandler([beginNseClient(), s]);
+    const response = await handler.register(nse('a'), bg());
+    assert.equal(response.expirationTime, { seconds: 100, nanos: 0 });
+    // The refresh event re-sends the stored registration: no expiration time, so the registry sets it anew.
+    let sent: NetworkServiceEndpoint | undefined;
+    const probe = nseRegistryHandler([
+      beginNseClient(),
+      {
+        name: 'probe',
+        register: (e, c, n) => {
+          sent = e;
+          return n.register(e, c);
+        },
+      },
+      s,
+    ]);
+    await probe.register(nse('b'), bg());
+    await s.factory!.register();
+    assert.is(sent?.name, 'b');
+    assert.is(sent?.expirationTime, undefined);
+  },
+);
 
 client('client unregister event sends the last response', async () => {
   const s = store();
@@ -221,15 +238,22 @@ client('client unregister event sends the last response', async () => {
 client('NS begin serializes per name and refuses empty names', async () => {
   const seen: string[] = [];
   for (const begin of [beginNsServer(), beginNsClient()]) {
-    const handler = nsRegistryHandler([begin, {
-      name: 'ns-store',
-      register: async (ns) => {
-        seen.push(ns.payload);
-        await new Promise((resolve) => setImmediate(resolve));
-        return ns;
+    const handler = nsRegistryHandler([
+      begin,
+      {
+        name: 'ns-store',
+        register: async (ns) => {
+          seen.push(ns.payload);
+          await new Promise((resolve) => setImmediate(resolve));
+          return ns;
+        },
       },
-    }]);
-    await Promise.all(['IP', 'ETHERNET'].map((payload) => handler.register(NetworkService.fromPartial({ name: 'svc', payload }), bg())));
+    ]);
+    await Promise.all(
+      ['IP', 'ETHERNET'].map((payload) =>
+        handler.register(NetworkService.fromPartial({ name: 'svc', payload }), bg()),
+      ),
+    );
     await handler.register(NetworkService.fromPartial({ name: '' }), bg()).then(
       () => assert.unreachable('empty NS name accepted'),
       (error: unknown) => assert.is(isStatusError(error) && error.reason, 'REGISTRY_EMPTY_NAME'),

@@ -40,7 +40,8 @@ function registryBegin<TEntry extends Named, TQuery, TResponse>(
       return byName.size;
     },
     async register(entry, ctx, next) {
-      if (entry.name === '') throw invalidArgument('REGISTRY_EMPTY_NAME', 'registry-begin: the entry name must not be empty');
+      if (entry.name === '')
+        throw invalidArgument('REGISTRY_EMPTY_NAME', 'registry-begin: the entry name must not be empty');
       if (ctx.value(key) !== undefined) return next.register(entry, ctx);
       const events = obtain(entry.name, ctx, next);
       return events.executor.run(async () => {
