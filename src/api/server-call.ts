@@ -13,7 +13,7 @@ import {
 } from '@grpc/grpc-js';
 
 type ServerSurfaceCall = ServerUnaryCall<unknown, unknown> | ServerWritableStream<unknown, unknown>;
-import type { Observable } from 'rxjs';
+import { Subscription, type Observable } from 'rxjs';
 import { withIncomingCall, responseHeadersOf, type CallMetadata } from '../chain/call-metadata.js';
 import { clockOf } from '../chain/clock.js';
 import type { CallContext } from '../chain/context.js';
@@ -77,13 +77,22 @@ function logFailure(logger: Logger, path: string, error: unknown): void {
   logger.log(code === Code.INTERNAL ? 'warn' : 'debug', 'call failed', { path, code, error });
 }
 
+/** What every handler of one server shares. */
+export interface Edge {
+  /** The context every call starts from. */
+  readonly base: CallContext;
+  readonly logger: Logger;
+  /** Enders of the streams in flight: `close()` of the server ends them with UNAVAILABLE. */
+  readonly openStreams: Set<(error: unknown) => void>;
+}
+
 /** A grpc-js unary handler running `run` in a chain context. */
 export function unaryHandler<TRequest, TResponse>(
   path: string,
-  base: CallContext,
-  logger: Logger,
+  edge: Edge,
   run: (request: TRequest, ctx: CallContext) => Promise<TResponse>,
 ): handleUnaryCall<TRequest, TResponse> {
+  const { base, logger } = edge;
   return (call, callback) => {
     const { ctx, done } = callContext(call, base);
     let result: Promise<TResponse>;
@@ -111,17 +120,24 @@ export function unaryHandler<TRequest, TResponse>(
 /** A grpc-js server-streaming handler writing what `open` emits, until it completes or the client cancels. */
 export function serverStreamHandler<TRequest, TResponse>(
   path: string,
-  base: CallContext,
-  logger: Logger,
+  edge: Edge,
   open: (request: TRequest, ctx: CallContext) => Observable<TResponse>,
 ): handleServerStreamingCall<TRequest, TResponse> {
+  const { base, logger, openStreams } = edge;
   return (call) => {
-    const { ctx, done } = callContext(call, base);
+    const { ctx, done: release } = callContext(call, base);
+    const subscription = new Subscription();
+    const done = (): void => {
+      openStreams.delete(fail);
+      release();
+    };
     const fail = (error: unknown): void => {
       done();
+      subscription.unsubscribe();
       logFailure(logger, path, error);
       call.emit('error', toStatus(error));
     };
+    openStreams.add(fail);
     let events$: Observable<TResponse>;
     try {
       events$ = open(call.request, ctx);
@@ -129,15 +145,24 @@ export function serverStreamHandler<TRequest, TResponse>(
       fail(error);
       return;
     }
-    const subscription = events$.subscribe({
-      next: (value) => call.write(value),
-      error: fail,
-      complete: () => {
-        done();
-        call.end();
-      },
-    });
+    subscription.add(
+      events$.subscribe({
+        next: (value) => call.write(value),
+        error: fail,
+        complete: () => {
+          done();
+          call.end();
+        },
+      }),
+    );
     // Client cancel or deadline: stop producing. The call is already over, so nothing more is written.
-    ctx.signal.addEventListener('abort', () => subscription.unsubscribe(), { once: true });
+    ctx.signal.addEventListener(
+      'abort',
+      () => {
+        done();
+        subscription.unsubscribe();
+      },
+      { once: true },
+    );
   };
 }

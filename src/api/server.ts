@@ -4,9 +4,11 @@
  * @module
  */
 import { lstat, unlink } from 'node:fs/promises';
+import { createConnection } from 'node:net';
 import { Server, ServerCredentials, type UntypedServiceImplementation } from '@grpc/grpc-js';
 import { HealthImplementation, type ServingStatusMap } from 'grpc-health-check';
 import { CallContext } from '../chain/context.js';
+import { Code, StatusError } from '../chain/errors.js';
 import { silentLogger, type Logger } from '../chain/logger.js';
 import type { MonitorHandler } from '../chain/monitor.js';
 import type { NetworkServiceHandler } from '../chain/network-service.js';
@@ -20,7 +22,7 @@ import {
 } from './gen/connection.js';
 import { NetworkServiceService, type NetworkServiceRequest } from './gen/networkservice.js';
 import { NetworkServiceEndpointRegistryService, NetworkServiceRegistryService } from './gen/registry.js';
-import { serverStreamHandler, unaryHandler } from './server-call.js';
+import { serverStreamHandler, unaryHandler, type Edge } from './server-call.js';
 import { formatNsmUrl, grpcTarget, parseNsmUrl, type NsmAddress } from './url.js';
 
 /** The handlers to serve; each one present is registered and reported SERVING by the health service. */
@@ -54,94 +56,90 @@ type Paths<TMethods extends string> = { readonly [K in TMethods]: { readonly pat
 function registryImplementation<TEntry, TQuery, TResponse>(
   service: Paths<'register' | 'find' | 'unregister'>,
   handler: RegistryHandler<TEntry, TQuery, TResponse>,
-  base: CallContext,
-  logger: Logger,
+  edge: Edge,
 ): UntypedServiceImplementation {
   return {
-    register: unaryHandler<TEntry, TEntry>(service.register.path, base, logger, (entry, ctx) =>
+    register: unaryHandler<TEntry, TEntry>(service.register.path, edge, (entry, ctx) =>
       handler.register(entry, ctx),
     ),
-    find: serverStreamHandler<TQuery, TResponse>(service.find.path, base, logger, (query, ctx) =>
+    find: serverStreamHandler<TQuery, TResponse>(service.find.path, edge, (query, ctx) =>
       handler.find(query, ctx),
     ),
-    unregister: unaryHandler<TEntry, Empty>(service.unregister.path, base, logger, async (entry, ctx) => {
+    unregister: unaryHandler<TEntry, Empty>(service.unregister.path, edge, async (entry, ctx) => {
       await handler.unregister(entry, ctx);
       return Empty.create();
     }),
   };
 }
 
-function networkServiceImplementation(
-  ns: NetworkServiceHandler,
-  base: CallContext,
-  logger: Logger,
-): UntypedServiceImplementation {
+function networkServiceImplementation(ns: NetworkServiceHandler, edge: Edge): UntypedServiceImplementation {
   const service = NetworkServiceService;
   return {
-    request: unaryHandler<NetworkServiceRequest, Connection>(
-      service.request.path,
-      base,
-      logger,
-      (request, ctx) => ns.request(request, ctx),
+    request: unaryHandler<NetworkServiceRequest, Connection>(service.request.path, edge, (request, ctx) =>
+      ns.request(request, ctx),
     ),
-    close: unaryHandler<Connection, Empty>(service.close.path, base, logger, async (connection, ctx) => {
+    close: unaryHandler<Connection, Empty>(service.close.path, edge, async (connection, ctx) => {
       await ns.close(connection, ctx);
       return Empty.create();
     }),
   };
 }
 
-function monitorImplementation(
-  monitor: MonitorHandler,
-  base: CallContext,
-  logger: Logger,
-): UntypedServiceImplementation {
+function monitorImplementation(monitor: MonitorHandler, edge: Edge): UntypedServiceImplementation {
   return {
     monitorConnections: serverStreamHandler<MonitorScopeSelector, ConnectionEvent>(
       MonitorConnectionService.monitorConnections.path,
-      base,
-      logger,
+      edge,
       (selector, ctx) => monitor.monitorConnections(selector, ctx),
     ),
   };
 }
 
-function registrations(services: NsmServices, base: CallContext, logger: Logger): Registration[] {
+function registrations(services: NsmServices, edge: Edge): Registration[] {
   const out: Registration[] = [];
   if (services.networkService) {
     out.push([
       NetworkServiceService,
-      networkServiceImplementation(services.networkService, base, logger),
+      networkServiceImplementation(services.networkService, edge),
       'networkservice.NetworkService',
     ]);
   }
   if (services.monitorConnection) {
     out.push([
       MonitorConnectionService,
-      monitorImplementation(services.monitorConnection, base, logger),
+      monitorImplementation(services.monitorConnection, edge),
       'connection.MonitorConnection',
     ]);
   }
   if (services.nsRegistry) {
-    const impl = registryImplementation(NetworkServiceRegistryService, services.nsRegistry, base, logger);
+    const impl = registryImplementation(NetworkServiceRegistryService, services.nsRegistry, edge);
     out.push([NetworkServiceRegistryService, impl, 'registry.NetworkServiceRegistry']);
   }
   if (services.nseRegistry) {
-    const impl = registryImplementation(
-      NetworkServiceEndpointRegistryService,
-      services.nseRegistry,
-      base,
-      logger,
-    );
+    const impl = registryImplementation(NetworkServiceEndpointRegistryService, services.nseRegistry, edge);
     out.push([NetworkServiceEndpointRegistryService, impl, 'registry.NetworkServiceEndpointRegistry']);
   }
   return out;
 }
 
-/** A socket file left by a process that died would make bind fail: remove it (sockets only). */
+function socketIsLive(path: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const probe = createConnection(path);
+    probe.once('connect', () => {
+      probe.destroy();
+      resolve(true);
+    });
+    probe.once('error', () => resolve(false));
+  });
+}
+
+/**
+ * A socket file left by a process that died would make bind fail: remove it. A socket something still answers
+ * on is left alone, so the bind fails with EADDRINUSE as Go's `net.Listen` does.
+ */
 async function removeStaleSocket(path: string): Promise<void> {
   const stat = await lstat(path).catch(() => undefined);
-  if (stat?.isSocket()) await unlink(path);
+  if (stat?.isSocket() && !(await socketIsLive(path))) await unlink(path).catch(() => undefined);
 }
 
 /** Starts a gRPC server for `services` on `url` and resolves once it listens. */
@@ -153,11 +151,12 @@ export async function serve(
   const requested = parseNsmUrl(url);
   const server = new Server();
   const status: ServingStatusMap = { '': 'SERVING' };
-  for (const [service, impl, name] of registrations(
-    services,
-    options.baseContext ?? CallContext.background(),
-    options.logger ?? silentLogger,
-  )) {
+  const edge: Edge = {
+    base: options.baseContext ?? CallContext.background(),
+    logger: options.logger ?? silentLogger,
+    openStreams: new Set(),
+  };
+  for (const [service, impl, name] of registrations(services, edge)) {
     server.addService(service as never, impl);
     status[name] = 'SERVING';
   }
@@ -177,6 +176,11 @@ export async function serve(
     ),
     address,
     async close(graceMs = 1000) {
+      // Streams end as they do when a Go server stops: UNAVAILABLE, so clients re-open watches and heal.
+      const shutdown = new StatusError(Code.UNAVAILABLE, 'server is shutting down', {
+        reason: 'SERVER_STOPPING',
+      });
+      for (const end of [...edge.openStreams]) end(shutdown);
       await new Promise<void>((resolve) => {
         const force = setTimeout(() => server.forceShutdown(), graceMs);
         server.tryShutdown(() => {

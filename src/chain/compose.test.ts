@@ -245,7 +245,7 @@ errors('a synchronous throw inside an async element becomes a rejection', async 
   const handler = networkServiceHandler([
     chain({
       name: 'sync-throw',
-      // eslint-disable-next-line @typescript-eslint/require-await
+       
       async request() {
         throw new Error('sync');
       },

@@ -3,6 +3,7 @@
  * downstream, and an immutable bag of typed values (the TypeScript form of Go's `context.Context`).
  * @module
  */
+import { setMaxListeners } from 'node:events';
 
 /** A typed key for a value carried in a {@link CallContext}. Create one per concept, at module level. */
 export interface ContextKey<TValue> {
@@ -23,6 +24,9 @@ interface ValueNode {
 }
 
 const neverAborted: AbortSignal = new AbortController().signal;
+// Every call on a background context listens on this one signal; the listeners are removed when calls end,
+// but many calls at once would trip Node's leak warning.
+setMaxListeners(0, neverAborted);
 
 /** What a context is made from. */
 export interface CallContextInit {

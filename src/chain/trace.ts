@@ -47,11 +47,14 @@ function traceElement<THandler extends AnyHandler>(
 }
 
 /** `elements` wrapped for tracing when `logger` has debug on; the same array otherwise. */
-export function traced<THandler extends AnyHandler>(
-  methods: readonly (keyof THandler)[],
-  elements: readonly ElementOf<THandler>[],
+export function traced<TElement extends { readonly name: string }>(
+  methods: readonly PropertyKey[],
+  elements: readonly TElement[],
   logger: Logger,
-): readonly ElementOf<THandler>[] {
+): readonly TElement[] {
   if (!logger.isEnabled('debug')) return elements;
-  return elements.map((element) => traceElement(methods, element, logger));
+  return elements.map(
+    (element) =>
+      traceElement<AnyHandler>(methods as never, element as ElementOf<AnyHandler>, logger) as TElement,
+  );
 }
