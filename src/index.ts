@@ -6,6 +6,7 @@
  */
 export * from './chain/call-metadata.js';
 export * from './chain/cancel.js';
+export * from './chain/client-url.js';
 export * from './chain/clock.js';
 export * from './chain/compose.js';
 export * from './chain/context.js';
@@ -14,6 +15,8 @@ export * from './chain/logger.js';
 export * from './chain/metadata.js';
 export * from './chain/monitor.js';
 export * from './chain/network-service.js';
+export * from './chain/peer.js';
 export * from './chain/registry.js';
 export * from './chain/serial-executor.js';
+export * from './chain/token.js';
 export * from './chain/trace.js';

@@ -245,7 +245,7 @@ errors('a synchronous throw inside an async element becomes a rejection', async 
   const handler = networkServiceHandler([
     chain({
       name: 'sync-throw',
-       
+
       async request() {
         throw new Error('sync');
       },

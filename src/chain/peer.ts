@@ -4,6 +4,7 @@
  * never touch grpc-js and tests can dial in-memory peers.
  * @module
  */
+import { metadataKey, type MetadataKey } from './metadata.js';
 import type { MonitorHandler } from './monitor.js';
 import type { NetworkServiceHandler } from './network-service.js';
 import type { NseRegistryHandler, NsRegistryHandler } from './registry.js';
@@ -21,3 +22,9 @@ export interface PeerConnection {
 
 /** Opens a connection to `url` (lazily: the first call connects). Throws a StatusError for a bad URL. */
 export type Dialer = (url: string) => PeerConnection;
+
+/**
+ * Where `dial` (or `clientconn`) keeps the connection to the next hop: the client half of the connection's
+ * metadata. `connect`, `heal`, `monitor` passthrough and `upstreamrefresh` read it from there.
+ */
+export const clientConnectionKey: MetadataKey<PeerConnection> = metadataKey('clientconn');
