@@ -3,9 +3,24 @@
  * @module
  */
 
-/** A deep copy of a message; unknown fields kept by the decoder are copied too. */
+/**
+ * A deep copy of a message; unknown fields kept by the decoder (byte arrays) are copied too. Messages are plain
+ * objects, arrays, strings, numbers, booleans and Uint8Arrays, which is all this copies; it is several times
+ * faster than `structuredClone`, and `begin` clones on every call.
+ */
 export function cloneMessage<TMessage>(message: TMessage): TMessage {
-  return structuredClone(message);
+  return copy(message) as TMessage;
+}
+
+function copy(value: unknown): unknown {
+  if (typeof value !== 'object' || value === null) return value;
+  if (Array.isArray(value)) return value.map(copy);
+  if (value instanceof Uint8Array) return value.slice();
+  const out: Record<string, unknown> = {};
+  for (const key in value) {
+    if (Object.hasOwn(value, key)) out[key] = copy((value as Record<string, unknown>)[key]);
+  }
+  return out;
 }
 
 interface JsonCodec<TMessage> {

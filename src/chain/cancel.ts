@@ -3,6 +3,7 @@
  * the same timeout length as the original, for work that must run after the original call ended).
  * @module
  */
+import { setMaxListeners } from 'node:events';
 import { clockOf, type Clock } from './clock.js';
 import { CallContext } from './context.js';
 
@@ -26,6 +27,8 @@ function abortError(): DOMException {
  */
 export function withCancel(ctx: CallContext, timeoutMs?: number, clock: Clock = clockOf(ctx)): CancelScope {
   const controller = new AbortController();
+  // One scope often serves many concurrent calls, each listening for its abort.
+  setMaxListeners(0, controller.signal);
   const parent = ctx.signal;
   const onParentAbort = (): void => controller.abort(parent.reason);
   let deadline = ctx.deadline;

@@ -1,0 +1,55 @@
+/**
+ * Runs every benchmark in its own process (so one's JIT and heap state cannot skew the next), in sequence,
+ * then prints the verdicts from bench/results/*.json. `npm run bench`; exits non-zero if a benchmark crashes.
+ */
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { resultsDir } from './lib.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const benchmarks = ['chain-overhead', 'begin-throughput', 'grpc-roundtrip'];
+
+for (const name of benchmarks) {
+  console.log(`\n=== ${name} ===`);
+  const child = spawnSync(process.execPath, ['--import', 'tsx', join(here, `${name}.ts`)], {
+    stdio: 'inherit',
+  });
+  if (child.status !== 0) {
+    console.error(`${name} failed (exit ${child.status ?? child.signal})`);
+    process.exit(1);
+  }
+}
+
+type Range = { median: number };
+const read = <T>(name: string): T =>
+  (JSON.parse(readFileSync(join(resultsDir, `${name}.json`), 'utf8')) as { results: T }).results;
+const chain = read<{
+  slopeNsPerElement: number;
+  worstNsPerElement: number;
+  targetNsPerElement: number;
+  nestingNsPerChain: number;
+  pass: boolean;
+}>('chain-overhead');
+const begin = read<{
+  distinctIds: { requestsPerSec: Range; closesPerSec: Range };
+  sameId: { requestsPerSec: Range };
+}>('begin-throughput');
+const grpc = read<{ p50Ratio: number; throughputRatio: number; targetRatio: number; pass: boolean }>(
+  'grpc-roundtrip',
+);
+const verdict = (pass: boolean): string => (pass ? 'PASS' : 'FAIL');
+console.log('\n=== summary ===');
+console.log(
+  `chain: ${chain.slopeNsPerElement} ns/element (slope), worst ${chain.worstNsPerElement} ns ` +
+    `(target <= ${chain.targetNsPerElement}) ${verdict(chain.pass)}; nesting ${chain.nestingNsPerChain} ns/chain`,
+);
+console.log(
+  `begin+metadata: ${begin.distinctIds.requestsPerSec.median} requests/s, ${begin.distinctIds.closesPerSec.median} ` +
+    `closes/s, same id ${begin.sameId.requestsPerSec.median} requests/s`,
+);
+console.log(
+  `grpc: ours/bare p50 ${grpc.p50Ratio}x, throughput ${grpc.throughputRatio}x ` +
+    `(target ${grpc.targetRatio}x) ${verdict(grpc.pass)}`,
+);
