@@ -44,6 +44,7 @@ export class ConnectionTable {
       const created: ConnectionEvents = new ConnectionEvents(ctx, next, {
         side: this.side,
         forget: () => this.drop(id, created),
+        isCurrent: () => (this.#byId.get(id) ?? created) === created,
         reselect: this.reselect,
       });
       this.#byId.set(id, created);
@@ -75,6 +76,9 @@ export class ConnectionTable {
       if (events.state !== 'established' || stored === undefined) return;
       try {
         await next.close(stored, ctx.with(eventFactoryKey, events));
+      } catch (error) {
+        events.lastCloseFailed = true;
+        throw error;
       } finally {
         events.markClosed();
       }

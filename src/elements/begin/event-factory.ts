@@ -71,6 +71,8 @@ const skipped: EventOutcome = { status: 'skipped' };
 export interface ConnectionEventsOptions {
   readonly side: 'client' | 'server';
   readonly forget: () => void;
+  /** True while no other factory has taken this connection id. */
+  readonly isCurrent: () => boolean;
   readonly reselect?: ReselectFunc | undefined;
 }
 
@@ -80,6 +82,8 @@ export class ConnectionEvents implements EventFactory {
   readonly executor = new SerialExecutor();
   /** The last successful request, its connection replaced by the returned one. */
   stored: NetworkServiceRequest | undefined;
+  /** The last Close failed downstream: an event may still close the stored connection. */
+  lastCloseFailed = false;
   /** What `begin` last returned to its caller (client merge input). */
   returned: Connection | undefined;
   readonly #initialContext: () => CancelScope;
@@ -87,7 +91,7 @@ export class ConnectionEvents implements EventFactory {
 
   readonly #next: NetworkServiceHandler;
   readonly #side: 'client' | 'server';
-  readonly #forget: () => void;
+  readonly #options: ConnectionEventsOptions;
   readonly #reselect: ReselectFunc;
 
   /**
@@ -100,7 +104,7 @@ export class ConnectionEvents implements EventFactory {
     this.#valuesContext = ctx;
     this.#next = next;
     this.#side = options.side;
-    this.#forget = options.forget;
+    this.#options = options;
     this.#reselect = options.reselect ?? defaultReselect;
   }
 
@@ -120,7 +124,7 @@ export class ConnectionEvents implements EventFactory {
 
   markClosed(): void {
     this.state = 'closed';
-    this.#forget();
+    this.#options.forget();
   }
 
   request(options: EventOptions = {}): Promise<EventOutcome> {
@@ -148,8 +152,12 @@ export class ConnectionEvents implements EventFactory {
 
   close(options: EventOptions = {}): Promise<EventOutcome> {
     return this.executor.run(async () => {
+      // A Close that failed downstream (e.g. its context ran out) can be retried by an event: timeout relies on
+      // it to clean up the path when the connection's token expires.
+      // Never once the id is in use again: the old and new paths share connection ids downstream.
+      const closable = this.state === 'established' || (this.lastCloseFailed && this.#options.isCurrent());
       if (
-        this.state !== 'established' ||
+        !closable ||
         this.stored?.connection === undefined ||
         options.cancelSignal?.aborted
       ) {
@@ -158,8 +166,10 @@ export class ConnectionEvents implements EventFactory {
       const scope = this.eventContext();
       try {
         await this.#next.close(this.stored.connection, scope.ctx);
+        this.lastCloseFailed = false;
         return done;
       } catch (error) {
+        this.lastCloseFailed = true;
         return { status: 'failed', error };
       } finally {
         scope.cancel();
