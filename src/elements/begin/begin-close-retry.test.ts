@@ -6,8 +6,8 @@ import { networkServiceHandler, type NetworkServiceElement } from '../../chain/n
 import { beginServer, eventFactoryOf, type EventFactory } from './index.js';
 
 /** Captures the event factory and fails the first `failCloses` Closes. */
-function downstream(failCloses: number): NetworkServiceElement & { factory?: EventFactory; closes: number } {
-  const self: NetworkServiceElement & { factory?: EventFactory; closes: number } = {
+function downstream(failCloses: number): NetworkServiceElement & { factory?: EventFactory | undefined; closes: number } {
+  const self: NetworkServiceElement & { factory?: EventFactory | undefined; closes: number } = {
     name: 'downstream',
     closes: 0,
     async request(request, ctx, next) {
