@@ -14,7 +14,10 @@ export default tseslint.config(
       '@typescript-eslint/only-throw-error': 'error',
       '@typescript-eslint/switch-exhaustiveness-check': 'error',
       '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports' }],
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', ignoreRestSiblings: true },
+      ],
       // Abort reasons are passed on as they are (style.md §3.5), and they are typed unknown.
       '@typescript-eslint/prefer-promise-reject-errors': 'off',
       // `async` without `await` is how a method turns a synchronous throw into a rejection: keep it.

@@ -6,7 +6,9 @@ import { networkServiceHandler, type NetworkServiceElement } from '../../chain/n
 import { beginServer, eventFactoryOf, type EventFactory } from './index.js';
 
 /** Captures the event factory and fails the first `failCloses` Closes. */
-function downstream(failCloses: number): NetworkServiceElement & { factory?: EventFactory | undefined; closes: number } {
+function downstream(
+  failCloses: number,
+): NetworkServiceElement & { factory?: EventFactory | undefined; closes: number } {
   const self: NetworkServiceElement & { factory?: EventFactory | undefined; closes: number } = {
     name: 'downstream',
     closes: 0,
@@ -23,7 +25,8 @@ function downstream(failCloses: number): NetworkServiceElement & { factory?: Eve
   return self;
 }
 
-const request = (id: string): NetworkServiceRequest => NetworkServiceRequest.fromPartial({ connection: { id } });
+const request = (id: string): NetworkServiceRequest =>
+  NetworkServiceRequest.fromPartial({ connection: { id } });
 const bg = (): CallContext => CallContext.background();
 
 test('an event can retry a Close that failed downstream, once it succeeds no more', async () => {

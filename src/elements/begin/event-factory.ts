@@ -156,11 +156,7 @@ export class ConnectionEvents implements EventFactory {
       // it to clean up the path when the connection's token expires.
       // Never once the id is in use again: the old and new paths share connection ids downstream.
       const closable = this.state === 'established' || (this.lastCloseFailed && this.#options.isCurrent());
-      if (
-        !closable ||
-        this.stored?.connection === undefined ||
-        options.cancelSignal?.aborted
-      ) {
+      if (!closable || this.stored?.connection === undefined || options.cancelSignal?.aborted) {
         return skipped;
       }
       const scope = this.eventContext();

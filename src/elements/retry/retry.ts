@@ -1,0 +1,74 @@
+import { cloneMessage } from '../../api/clone.js';
+import { withCancel } from '../../chain/cancel.js';
+import { clockOf, delay } from '../../chain/clock.js';
+import type { CallContext } from '../../chain/context.js';
+import { ConfigError } from '../../chain/errors.js';
+import { loggerOf } from '../../chain/logger.js';
+import type { NetworkServiceHandler } from '../../chain/network-service.js';
+
+export interface RetryClientOptions {
+  /** How long one attempt may take before it is abandoned and retried. Default: 15000. */
+  readonly tryTimeoutMs?: number;
+  /** The wait between a failed attempt and the next one, on the context's clock. Default: 200. */
+  readonly intervalMs?: number;
+}
+
+function checkedMs(name: string, value: number, allowZero: boolean): number {
+  if (!Number.isFinite(value) || value < 0 || (!allowZero && value === 0)) {
+    throw new ConfigError(
+      `retry: ${name} must be a finite number ${allowZero ? '>= 0' : '> 0'}, got ${value}`,
+    );
+  }
+  return value;
+}
+
+/**
+ * Wraps a whole client so that Request and Close are tried again until they succeed or the caller's context
+ * ends. Each attempt gets a copy of the input and its own `tryTimeoutMs` scope; after a failure it waits
+ * `intervalMs`. When the caller's context is cancelled or times out, the abort reason is thrown, never a
+ * retry: with a context that never ends, a call that always fails is retried forever, as in NSM.
+ *
+ * Where in the chain: around a complete client (`retryClient(networkServiceHandler([...clientElements]))`),
+ * not as an element. Events from `refresh` and `heal` start at `begin` inside it, so they are not retried here.
+ * @example
+ * const nsc = retryClient(networkServiceHandler(clientElements), { tryTimeoutMs: 5000 });
+ * @see https://github.com/networkservicemesh/sdk/tree/main/pkg/networkservice/common/retry
+ */
+export function retryClient(
+  client: NetworkServiceHandler,
+  options: RetryClientOptions = {},
+): NetworkServiceHandler {
+  if (typeof client?.request !== 'function' || typeof client.close !== 'function') {
+    throw new ConfigError('retry: client must be a NetworkServiceHandler');
+  }
+  const tryTimeoutMs = checkedMs('tryTimeoutMs', options.tryTimeoutMs ?? 15_000, false);
+  const intervalMs = checkedMs('intervalMs', options.intervalMs ?? 200, true);
+
+  const retrying = async <TResult>(
+    method: string,
+    ctx: CallContext,
+    attempt: (ctx: CallContext) => Promise<TResult>,
+  ): Promise<TResult> => {
+    const clock = clockOf(ctx);
+    for (;;) {
+      ctx.throwIfAborted();
+      const scope = withCancel(ctx, tryTimeoutMs, clock);
+      try {
+        return await attempt(scope.ctx);
+      } catch (error) {
+        if (ctx.signal.aborted) throw ctx.signal.reason;
+        loggerOf(ctx).log('warn', `retry: ${method} attempt failed`, { error });
+      } finally {
+        scope.cancel();
+      }
+      await delay(clock, intervalMs, ctx.signal);
+    }
+  };
+
+  return {
+    request: (request, ctx) =>
+      retrying('request', ctx, (attemptCtx) => client.request(cloneMessage(request), attemptCtx)),
+    close: (connection, ctx) =>
+      retrying('close', ctx, (attemptCtx) => client.close(cloneMessage(connection), attemptCtx)),
+  };
+}

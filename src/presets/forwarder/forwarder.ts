@@ -1,0 +1,57 @@
+/**
+ * The forwarder preset: an endpoint that finds the next hop through its nsmgr's registry, wires the data plane,
+ * and connects onwards (nsm-semantics §3.5). The data plane is pluggable: the sandbox records, the kernel
+ * forwarder creates interfaces.
+ */
+import type { NetworkServiceElement } from '../../chain/network-service.js';
+import type { Dialer } from '../../chain/peer.js';
+import type { NseRegistryHandler, NsRegistryHandler } from '../../chain/registry.js';
+import type { TokenGenerator } from '../../chain/token.js';
+import type { AuthorizePolicy } from '../../elements/authorize/index.js';
+import { connectServer } from '../../elements/connect/index.js';
+import { discoverServer } from '../../elements/discover/index.js';
+import { mechanismTranslationClient } from '../../elements/mechanism-translation/index.js';
+import { roundRobinServer } from '../../elements/round-robin/index.js';
+import { client } from '../client/index.js';
+import { endpoint, type Endpoint } from '../endpoint/index.js';
+
+export interface ForwarderOptions {
+  readonly name: string;
+  readonly tokenGenerator: TokenGenerator;
+  readonly dialer: Dialer;
+  readonly chainSignal: AbortSignal;
+  /** The NS and NSE registries, as seen through this node's nsmgr. */
+  readonly nsRegistry: NsRegistryHandler;
+  readonly nseRegistry: NseRegistryHandler;
+  /** Server elements that wire the data plane (after discovery, before connect). */
+  readonly dataPlane?: readonly NetworkServiceElement[];
+  /** Client elements of the onward connection (after mechanism translation). */
+  readonly clientElements?: readonly NetworkServiceElement[];
+  readonly authorizePolicies?: readonly AuthorizePolicy[];
+  readonly dialTimeoutMs?: number;
+}
+
+/** endpoint(name) → discover → roundRobin → ...dataPlane → connect(client: mechanismTranslation → ...). */
+export function forwarder(options: ForwarderOptions): Endpoint {
+  const { name, dialer, chainSignal } = options;
+  const onward = client({
+    name,
+    dialer,
+    chainSignal,
+    refresh: false,
+    additional: [mechanismTranslationClient(), ...(options.clientElements ?? [])],
+    ...(options.dialTimeoutMs === undefined ? {} : { dialTimeoutMs: options.dialTimeoutMs }),
+  });
+  return endpoint({
+    name,
+    tokenGenerator: options.tokenGenerator,
+    chainSignal,
+    authorizePolicies: options.authorizePolicies ?? [],
+    additional: [
+      discoverServer({ nsRegistry: options.nsRegistry, nseRegistry: options.nseRegistry }),
+      roundRobinServer(),
+      ...(options.dataPlane ?? []),
+      connectServer(onward),
+    ],
+  });
+}

@@ -1,0 +1,5 @@
+/**
+ * The forwarder preset.
+ * @module
+ */
+export { forwarder, type ForwarderOptions } from './forwarder.js';

@@ -1,0 +1,91 @@
+/**
+ * The nsmgr preset (Go `chains/nsmgr`): one per node. It serves NetworkService and MonitorConnection for the
+ * node's clients, picks a local forwarder for each connection, and fronts the registry for the node's
+ * endpoints and forwarders.
+ */
+import type { Dialer } from '../../chain/peer.js';
+import type { TokenGenerator } from '../../chain/token.js';
+import type { AuthorizePolicy } from '../../elements/authorize/index.js';
+import { clientInfo } from '../../elements/client-info/index.js';
+import { connectServer } from '../../elements/connect/index.js';
+import { discoverForwarderServer } from '../../elements/discover-forwarder/index.js';
+import { excludedPrefixesServer } from '../../elements/excluded-prefixes/index.js';
+import { netSvcMonitorServer } from '../../elements/net-svc-monitor/index.js';
+import { client } from '../client/index.js';
+import { endpoint, type Endpoint } from '../endpoint/index.js';
+import { nsmgrRegistries } from './registry-chains.js';
+import type { NseRegistryHandler, NsRegistryHandler } from '../../chain/registry.js';
+
+export interface NsmgrOptions {
+  readonly name: string;
+  /** This nsmgr's URL as others dial it (used by local bypass and to select local forwarders). */
+  readonly url: string;
+  /** The domain's registry; without one the nsmgr keeps an in-memory registry. */
+  readonly registryUrl?: string;
+  readonly tokenGenerator: TokenGenerator;
+  /** Dials forwarders, endpoints, other nsmgrs and the registry. */
+  readonly dialer: Dialer;
+  readonly chainSignal: AbortSignal;
+  /** Default NSE registration lifetime. Default: 60000. */
+  readonly defaultExpirationMs?: number;
+  readonly forwarderServiceName?: string;
+  readonly dialTimeoutMs?: number;
+  readonly authorizePolicies?: readonly AuthorizePolicy[];
+  /** Prefixes no endpoint may hand out (cluster pod and service CIDRs). */
+  readonly excludedPrefixes?: readonly string[];
+  /** Where NODE_NAME and friends come from. Default: process.env. */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+}
+
+export interface Nsmgr extends Endpoint {
+  readonly nsRegistry: NsRegistryHandler;
+  readonly nseRegistry: NseRegistryHandler;
+}
+
+/**
+ * NetworkService: endpoint(name) → clientInfo → discoverForwarder → netSvcMonitor → excludedPrefixes →
+ * connect(client without refresh). Registries: see `nsmgrRegistries`.
+ */
+export function nsmgr(options: NsmgrOptions): Nsmgr {
+  const { name, dialer, chainSignal } = options;
+  const env = options.env ?? process.env;
+  const registries = nsmgrRegistries({
+    url: options.url,
+    registryUrl: options.registryUrl,
+    tokenGenerator: options.tokenGenerator,
+    dialer,
+    chainSignal,
+    defaultExpirationMs: options.defaultExpirationMs ?? 60_000,
+    env,
+  });
+  const inner = client({
+    name,
+    dialer,
+    chainSignal,
+    refresh: false,
+    ...(options.dialTimeoutMs === undefined ? {} : { dialTimeoutMs: options.dialTimeoutMs }),
+  });
+  const server = endpoint({
+    name,
+    tokenGenerator: options.tokenGenerator,
+    chainSignal,
+    authorizePolicies: options.authorizePolicies ?? [],
+    additional: [
+      clientInfo({ env }),
+      discoverForwarderServer({
+        nsRegistry: registries.nsRegistry,
+        nseRegistry: registries.nseLookup,
+        forwarderServiceName: options.forwarderServiceName ?? 'forwarder',
+        nsmgrUrl: options.url,
+      }),
+      netSvcMonitorServer({
+        nsRegistry: registries.nsRegistry,
+        nseRegistry: registries.nseLookup,
+        chainSignal,
+      }),
+      excludedPrefixesServer({ prefixes: options.excludedPrefixes ?? [], chainSignal }),
+      connectServer(inner),
+    ],
+  });
+  return { ...server, nsRegistry: registries.nsRegistry, nseRegistry: registries.nseRegistry };
+}

@@ -1,0 +1,61 @@
+/**
+ * The registry preset (Go `registry/chains/memory`): a standalone in-memory registry for both NS and NSE
+ * entries, with registration times and expiry.
+ */
+import {
+  nseRegistryHandler,
+  nsRegistryHandler,
+  type NseRegistryElement,
+  type NseRegistryHandler,
+  type NsRegistryElement,
+  type NsRegistryHandler,
+} from '../../chain/registry.js';
+import type { TokenGenerator } from '../../chain/token.js';
+import { beginNseServer } from '../../elements/registry-begin/index.js';
+import { expireNse } from '../../elements/registry-expire/index.js';
+import { memoryNseRegistry, memoryNsRegistry } from '../../elements/registry-memory/index.js';
+import { setPayloadNs } from '../../elements/registry-set-payload/index.js';
+import { setRegistrationTimeNse } from '../../elements/registry-set-registration-time/index.js';
+import { updatePathNseServer, updatePathNsServer } from '../../elements/registry-update-path/index.js';
+
+export interface RegistryOptions {
+  /** Issues this registry's tokens for the registry path. */
+  readonly tokenGenerator: TokenGenerator;
+  /** Ends expiry timers and watch streams when aborted. */
+  readonly chainSignal: AbortSignal;
+  /** How long an NSE registration lives without a refresh. Default: 60000 (one minute). */
+  readonly defaultExpirationMs?: number;
+}
+
+export interface Registry {
+  readonly nsRegistry: NsRegistryHandler;
+  readonly nseRegistry: NseRegistryHandler;
+  readonly nsElements: readonly NsRegistryElement[];
+  readonly nseElements: readonly NseRegistryElement[];
+}
+
+/**
+ * NSE: updatePath → begin → setRegistrationTime → expire → memory. NS: updatePath → setPayload → memory
+ * (nsm-semantics §3.4; the interdomain switch and authorize come with those features).
+ */
+export function registry(options: RegistryOptions): Registry {
+  const { tokenGenerator, chainSignal } = options;
+  const nseElements: NseRegistryElement[] = [
+    updatePathNseServer({ tokenGenerator }),
+    beginNseServer(),
+    setRegistrationTimeNse(),
+    expireNse({ defaultExpirationMs: options.defaultExpirationMs ?? 60_000, chainSignal }),
+    memoryNseRegistry(),
+  ];
+  const nsElements: NsRegistryElement[] = [
+    updatePathNsServer({ tokenGenerator }),
+    setPayloadNs(),
+    memoryNsRegistry(),
+  ];
+  return {
+    nsRegistry: nsRegistryHandler(nsElements),
+    nseRegistry: nseRegistryHandler(nseElements),
+    nsElements,
+    nseElements,
+  };
+}

@@ -1,0 +1,205 @@
+/** One simulated node of a sandbox domain: an nsmgr, its forwarders, and the endpoints and clients on it. */
+import { randomUUID } from 'node:crypto';
+import { NetworkServiceEndpoint } from '../../api/gen/registry.js';
+import type { NetworkServiceElement, NetworkServiceHandler } from '../../chain/network-service.js';
+import { retryClient } from '../../elements/retry/index.js';
+import { client, type ClientOptions } from '../../presets/client/index.js';
+import { endpoint } from '../../presets/endpoint/index.js';
+import { forwarder } from '../../presets/forwarder/index.js';
+import { nsmgr } from '../../presets/nsmgr/index.js';
+import { nseRegistryClient, nsRegistryClient } from '../../presets/registry-client/index.js';
+import type { Domain } from './domain.js';
+import { recordingDataPlane, type RecordingDataPlane } from './recording-data-plane.js';
+import { RestartableServer } from './restartable.js';
+
+export interface ForwarderSpec {
+  readonly name?: string;
+  /** Labels under the forwarder service. Default `{ p2p: 'true' }`. */
+  readonly labels?: Readonly<Record<string, string>>;
+  readonly serverElements?: readonly NetworkServiceElement[];
+  readonly clientElements?: readonly NetworkServiceElement[];
+}
+
+export interface EndpointSpec {
+  /** The registration: name, services, labels. The URL is set by the sandbox. */
+  readonly registration: Partial<NetworkServiceEndpoint> & { readonly name: string };
+  /** What the endpoint does after the common endpoint elements. */
+  readonly additional?: readonly NetworkServiceElement[];
+}
+
+export interface SandboxForwarder {
+  readonly name: string;
+  readonly server: RestartableServer;
+  /** What the current instance's data plane did. */
+  readonly dataPlane: () => RecordingDataPlane;
+}
+
+export interface SandboxEndpoint {
+  readonly name: string;
+  readonly server: RestartableServer;
+  /** The registration as the nsmgr last returned it. */
+  registration(): NetworkServiceEndpoint | undefined;
+}
+
+export type SandboxClientOptions = Partial<Omit<ClientOptions, 'chainSignal' | 'dialer' | 'url'>> & {
+  /** No heal element (the sandbox turns heal on by default, as Go's sandbox does). */
+  readonly withoutHeal?: boolean;
+};
+
+export class SandboxNode {
+  readonly forwarders = new Map<string, SandboxForwarder>();
+  readonly endpoints = new Map<string, SandboxEndpoint>();
+  #nsmgr: RestartableServer | undefined;
+
+  constructor(
+    readonly domain: Domain,
+    readonly index: number,
+    readonly nsmgrName: string,
+  ) {}
+
+  get nsmgr(): RestartableServer {
+    if (this.#nsmgr === undefined) throw new Error(`sandbox: node ${this.index} has no nsmgr`);
+    return this.#nsmgr;
+  }
+
+  /** Kills this node's nsmgr if it was started (restart it with `nsmgr.restart()`). */
+  async killNsmgr(): Promise<void> {
+    await this.#nsmgr?.kill();
+  }
+
+  async startNsmgr(): Promise<void> {
+    const { domain } = this;
+    const url = await domain.addresses.next(this.nsmgrName);
+    this.#nsmgr = await RestartableServer.start(
+      url,
+      (chainSignal) =>
+        nsmgr({
+          name: this.nsmgrName,
+          url,
+          ...(domain.registry === undefined ? {} : { registryUrl: domain.registry.url }),
+          tokenGenerator: domain.tokens(this.nsmgrName),
+          dialer: domain.dialerFor(this.nsmgrName),
+          chainSignal,
+          defaultExpirationMs: domain.options.nsmgrDefaultExpirationMs,
+          env: { NODE_NAME: `node[${this.index}]` },
+        }),
+      domain.ctx,
+    );
+  }
+
+  async newForwarder(spec: ForwarderSpec = {}): Promise<SandboxForwarder> {
+    const { domain } = this;
+    const name = spec.name ?? `forwarder-${this.index}-${randomUUID().slice(0, 8)}`;
+    const url = await domain.addresses.next(name);
+    let dataPlane = recordingDataPlane();
+    const server = await RestartableServer.start(
+      url,
+      async (chainSignal) => {
+        dataPlane = recordingDataPlane();
+        const dialer = domain.dialerFor(name);
+        const peer = dialer(this.nsmgr.url);
+        chainSignal.addEventListener('abort', () => peer.close(), { once: true });
+        const fwd = forwarder({
+          name,
+          tokenGenerator: domain.tokens(name),
+          dialer,
+          chainSignal,
+          nsRegistry: peer.nsRegistry,
+          nseRegistry: peer.nseRegistry,
+          dataPlane: [dataPlane, ...(spec.serverElements ?? [])],
+          clientElements: spec.clientElements ?? [],
+        });
+        await this.#register(chainSignal, name, {
+          name,
+          url,
+          networkServiceNames: ['forwarder'],
+          networkServiceLabels: { forwarder: { labels: { ...(spec.labels ?? { p2p: 'true' }) } } },
+        });
+        return { networkService: fwd.networkService, monitorConnection: fwd.monitorConnection };
+      },
+      domain.ctx,
+    );
+    const entry: SandboxForwarder = { name, server, dataPlane: () => dataPlane };
+    this.forwarders.set(name, entry);
+    return entry;
+  }
+
+  async newEndpoint(spec: EndpointSpec): Promise<SandboxEndpoint> {
+    const { domain } = this;
+    const name = spec.registration.name;
+    const url = await domain.addresses.next(name);
+    let registered: NetworkServiceEndpoint | undefined;
+    const server = await RestartableServer.start(
+      url,
+      async (chainSignal) => {
+        const nse = endpoint({
+          name,
+          tokenGenerator: domain.tokens(name),
+          chainSignal,
+          additional: spec.additional ?? [],
+        });
+        registered = await this.#register(chainSignal, name, { ...spec.registration, url });
+        return { networkService: nse.networkService, monitorConnection: nse.monitorConnection };
+      },
+      domain.ctx,
+    );
+    const entry: SandboxEndpoint = { name, server, registration: () => registered };
+    this.endpoints.set(name, entry);
+    return entry;
+  }
+
+  /**
+   * A client of this node's nsmgr: retry around the client preset, with heal on unless `withoutHeal`.
+   * `stop()` ends its refresh and heal; the domain stops it on close.
+   */
+  newClient(options: SandboxClientOptions = {}): NetworkServiceHandler & { readonly stop: () => void } {
+    const { domain } = this;
+    const stop = new AbortController();
+    domain.onClose(() => stop.abort());
+    const name = options.name ?? `nsc-${this.index}-${randomUUID().slice(0, 8)}`;
+    const { withoutHeal, ...rest } = options;
+    const heal = withoutHeal === true ? {} : { heal: options.heal ?? {} };
+    const { heal: _ignored, ...clientOptions } = rest;
+    const handler = retryClient(
+      client({
+        ...clientOptions,
+        ...heal,
+        name,
+        url: this.nsmgr.url,
+        dialer: domain.dialerFor(name),
+        chainSignal: stop.signal,
+      }),
+      { tryTimeoutMs: 15_000, intervalMs: 100 },
+    );
+    return { ...handler, stop: () => stop.abort() };
+  }
+
+  /** An NS registry client through this node's nsmgr. */
+  nsRegistry(name = `ns-client-${this.index}`): ReturnType<typeof nsRegistryClient> {
+    const stop = new AbortController();
+    this.domain.onClose(() => stop.abort());
+    return nsRegistryClient({
+      url: this.nsmgr.url,
+      dialer: this.domain.dialerFor(name),
+      chainSignal: stop.signal,
+    });
+  }
+
+  async #register(
+    chainSignal: AbortSignal,
+    name: string,
+    registration: Partial<NetworkServiceEndpoint>,
+  ): Promise<NetworkServiceEndpoint> {
+    const registry = nseRegistryClient({
+      url: this.nsmgr.url,
+      dialer: this.domain.dialerFor(name),
+      chainSignal,
+    });
+    const scope = this.domain.requestContext(chainSignal);
+    try {
+      return await registry.register(NetworkServiceEndpoint.fromPartial(registration), scope.ctx);
+    } finally {
+      scope.cancel();
+    }
+  }
+}
