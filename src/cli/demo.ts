@@ -1,117 +1,75 @@
 /**
- * `nsm demo` at the foundation stage: a real endpoint served over gRPC on a unix socket, and a client that
- * requests, refreshes, watches the endpoint's monitor stream and closes, printing what happened. The full mesh
- * (registry, nsmgr, forwarder, kernel interfaces) replaces this as the control and data planes land.
+ * `nsm demo`: a whole mesh in this process, over real gRPC on loopback: a registry, an nsmgr and a forwarder
+ * per node, an ICMP-responder-style endpoint (point-to-point IPAM, kernel mechanism) and a client. It connects,
+ * refreshes and closes, printing each step. The forwarders record the data-plane work instead of doing it (the
+ * kernel data plane is the next stage); the control plane is the real one.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { BehaviorSubject, map, type Observable } from 'rxjs';
-import { dial } from '../api/client.js';
-import { monitorConnectionClient, networkServiceClient } from '../api/clients.js';
-import { ConnectionEventType, type Connection, type ConnectionEvent } from '../api/gen/connection.js';
+import { randomUUID } from 'node:crypto';
+import type { Connection } from '../api/gen/connection.js';
 import { NetworkServiceRequest } from '../api/gen/networkservice.js';
-import { checkHealth } from '../api/health.js';
-import { serve } from '../api/server.js';
-import { CallContext } from '../chain/context.js';
-import { networkServiceHandler, type NetworkServiceElement } from '../chain/network-service.js';
-import { beginServer } from '../elements/begin/index.js';
-import { metadata } from '../elements/metadata/index.js';
+import { NetworkService } from '../api/gen/registry.js';
+import { kernelClient } from '../elements/mechanisms/index.js';
+import { point2pointIpamServer } from '../elements/point2point-ipam/index.js';
+import { createSandbox } from '../testing/sandbox/index.js';
 
 type Print = (line: string) => void;
 
-/** A small endpoint element: names itself on the connection and publishes its connections for monitoring. */
-function demoEndpoint(
-  name: string,
-  connections$: BehaviorSubject<ReadonlyMap<string, Connection>>,
-): NetworkServiceElement {
-  const publish = (change: (all: Map<string, Connection>) => void): void => {
-    const next = new Map(connections$.value);
-    change(next);
-    connections$.next(next);
-  };
-  return {
-    name: 'demo-endpoint',
-    async request(request, ctx, next) {
-      const connection = await next.request(request, ctx);
-      const served = { ...connection, networkServiceEndpointName: name };
-      publish((all) => all.set(served.id, served));
-      return served;
-    },
-    async close(connection, ctx, next) {
-      publish((all) => all.delete(connection.id));
-      await next.close(connection, ctx);
-    },
-  };
-}
-
-function monitorEvents(
-  connections$: Observable<ReadonlyMap<string, Connection>>,
-): Observable<ConnectionEvent> {
-  return connections$.pipe(
-    map((all, i) => ({
-      type: i === 0 ? ConnectionEventType.INITIAL_STATE_TRANSFER : ConnectionEventType.UPDATE,
-      connections: Object.fromEntries(all),
-    })),
-  );
+export interface DemoOptions {
+  readonly nodes: number;
 }
 
 async function timed<T>(work: () => Promise<T>): Promise<[T, string]> {
   const start = performance.now();
   const result = await work();
-  return [result, `${(performance.now() - start).toFixed(2)} ms`];
+  return [result, `${(performance.now() - start).toFixed(1)} ms`];
 }
 
-export async function runDemo(print: Print): Promise<void> {
-  const dir = mkdtempSync(join(tmpdir(), 'nsm-demo-'));
-  const connections$ = new BehaviorSubject<ReadonlyMap<string, Connection>>(new Map());
-  const server = await serve(`unix://${join(dir, 'nse.sock')}`, {
-    networkService: networkServiceHandler([
-      beginServer(),
-      metadata(),
-      demoEndpoint('demo-nse', connections$),
-    ]),
-    monitorConnection: { monitorConnections: () => monitorEvents(connections$) },
-  });
-  const conn = dial(server.url);
+function describe(connection: Connection): string[] {
+  const ip = connection.context?.ipContext;
+  const path = connection.path?.pathSegments.map((segment) => segment.name).join(' → ') ?? '';
+  return [
+    `  path (${connection.path?.pathSegments.length ?? 0} hops): ${path}`,
+    `  client asked for: ${connection.mechanism?.type ?? 'KERNEL'} (the kernel forwarder negotiates it in the next stage)`,
+    `  addresses: client ${ip?.srcIpAddrs.join(',') ?? '-'}  endpoint ${ip?.dstIpAddrs.join(',') ?? '-'}`,
+  ];
+}
+
+export async function runDemo(print: Print, options: DemoOptions): Promise<void> {
+  const [domain, startTime] = await timed(() => createSandbox({ nodes: options.nodes }));
   try {
-    print(`endpoint "demo-nse" serving NetworkService, MonitorConnection and health on ${server.url}`);
-    const ctx = CallContext.background();
-    print(`health check: ${await checkHealth(conn, '', ctx)}`);
-    const seen: string[] = [];
-    let closed = false;
-    let closeSeen: () => void = () => undefined;
-    const closeObserved = new Promise<void>((resolve) => (closeSeen = resolve));
-    const watch = monitorConnectionClient(conn)
-      .monitorConnections({ pathSegments: [], networkServices: [] }, ctx)
-      .subscribe((event) => {
-        const count = Object.keys(event.connections).length;
-        seen.push(`${ConnectionEventType[event.type]}(${count})`);
-        if (closed && count === 0) closeSeen();
-      });
-    const client = networkServiceClient(conn);
-    const request = NetworkServiceRequest.fromPartial({
-      connection: { id: 'demo-conn-1', networkService: 'icmp-responder', labels: { app: 'demo' } },
-      mechanismPreferences: [{ cls: 'LOCAL', type: 'KERNEL' }],
+    print(`mesh up in ${startTime}: registry ${domain.registry?.url ?? '(none)'}`);
+    domain.nodes.forEach((node) =>
+      print(`  node ${node.index}: nsmgr ${node.nsmgr.url}, ${node.forwarders.size} forwarder(s)`),
+    );
+    const scope = domain.requestContext();
+    const service = 'icmp-responder';
+    await domain.nodes[0]!.nsRegistry().register(
+      NetworkService.fromPartial({ name: service, payload: 'IP' }),
+      scope.ctx,
+    );
+    const endpointNode = domain.nodes[domain.nodes.length - 1]!;
+    await endpointNode.newEndpoint({
+      registration: { name: 'icmp-responder-nse', networkServiceNames: [service] },
+      additional: [point2pointIpamServer({ prefixes: ['169.254.0.0/16'] })],
     });
-    const [connection, requestTime] = await timed(() => client.request(request, ctx));
-    print(
-      `request: connection ${connection.id} to "${connection.networkService}" served by ${connection.networkServiceEndpointName} in ${requestTime}`,
+    print(`endpoint icmp-responder-nse registered on node ${endpointNode.index} (IPAM 169.254.0.0/16)`);
+    const nsc = domain.nodes[0]!.newClient({ name: 'demo-nsc', additional: [kernelClient()] });
+    const request = NetworkServiceRequest.fromPartial({
+      connection: { id: randomUUID(), networkService: service },
+    });
+    const [connection, connectTime] = await timed(() => nsc.request(request, scope.ctx));
+    print(`connected in ${connectTime}:`);
+    describe(connection).forEach(print);
+    const [, refreshTime] = await timed(() => nsc.request({ ...request, connection }, scope.ctx));
+    print(`refreshed in ${refreshTime} (same path and addresses)`);
+    const [, closeTime] = await timed(() => nsc.close(connection, scope.ctx));
+    print(`closed in ${closeTime}`);
+    const wired = [...domain.nodes.flatMap((node) => [...node.forwarders.values()])].map(
+      (f) => f.dataPlane().live.size,
     );
-    const [, refreshTime] = await timed(() => client.request({ ...request, connection }, ctx));
-    print(`refresh: same connection, re-requested in ${refreshTime}`);
-    closed = true;
-    const [, closeTime] = await timed(() => client.close(connection, ctx));
-    print(`close: done in ${closeTime}`);
-    await closeObserved;
-    watch.unsubscribe();
-    print(`monitor stream saw: ${seen.join(' → ')}`);
-    print(
-      'foundation demo complete: gRPC API, chains, begin and metadata work end to end (no data plane yet)',
-    );
+    print(`data plane: ${wired.reduce((a, b) => a + b, 0)} wire(s) left after close (recorded, not kernel)`);
+    scope.cancel();
   } finally {
-    conn.close();
-    await server.close();
-    rmSync(dir, { recursive: true, force: true });
+    await domain.close();
   }
 }

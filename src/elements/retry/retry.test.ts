@@ -5,7 +5,7 @@ import { NetworkServiceRequest } from '../../api/gen/networkservice.js';
 import { withCancel } from '../../chain/cancel.js';
 import { withClock } from '../../chain/clock.js';
 import { CallContext } from '../../chain/context.js';
-import { ConfigError } from '../../chain/errors.js';
+import { Code, ConfigError, isStatusError } from '../../chain/errors.js';
 import { networkServiceHandler, type NetworkServiceHandler } from '../../chain/network-service.js';
 import { checkContext, count, injectError, manualClock, type ManualClock } from '../../testing/index.js';
 import { retryClient } from './index.js';
@@ -183,14 +183,20 @@ aborts('an abort during an attempt is thrown as is, not retried', async () => {
   assert.is(attempts, 1);
 });
 
-aborts('the caller deadline ends the retries with a TimeoutError', async () => {
+aborts('the caller deadline ends the retries with DEADLINE_EXCEEDED carrying the last failure', async () => {
   const clock = manualClock();
   const counter = count();
   const scope = withCancel(withClock(CallContext.background(), clock), 1000);
-  const client = retryClient(networkServiceHandler([counter, injectError()]), { intervalMs: 200 });
+  const lastFailure = new Error('endpoint refused');
+  const client = retryClient(networkServiceHandler([counter, injectError({ error: lastFailure })]), {
+    intervalMs: 200,
+  });
   const error = await drive(clock, rejection(client.request(req('1'), scope.ctx)), 200);
-  assert.instance(error, DOMException);
-  assert.is((error as DOMException).name, 'TimeoutError');
+  assert.ok(isStatusError(error));
+  assert.is(error.code, Code.DEADLINE_EXCEEDED);
+  assert.is(error.reason, 'RETRY_DEADLINE_EXCEEDED');
+  assert.is(error.cause, lastFailure);
+  assert.match(error.message, /endpoint refused/);
   assert.ok(counter.requests >= 5 && counter.requests <= 6);
   scope.cancel();
   assert.is(clock.pendingTimers, 0);

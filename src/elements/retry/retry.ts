@@ -2,7 +2,7 @@ import { cloneMessage } from '../../api/clone.js';
 import { withCancel } from '../../chain/cancel.js';
 import { clockOf, delay } from '../../chain/clock.js';
 import type { CallContext } from '../../chain/context.js';
-import { ConfigError } from '../../chain/errors.js';
+import { Code, ConfigError, StatusError } from '../../chain/errors.js';
 import { loggerOf } from '../../chain/logger.js';
 import type { NetworkServiceHandler } from '../../chain/network-service.js';
 
@@ -25,8 +25,9 @@ function checkedMs(name: string, value: number, allowZero: boolean): number {
 /**
  * Wraps a whole client so that Request and Close are tried again until they succeed or the caller's context
  * ends. Each attempt gets a copy of the input and its own `tryTimeoutMs` scope; after a failure it waits
- * `intervalMs`. When the caller's context is cancelled or times out, the abort reason is thrown, never a
- * retry: with a context that never ends, a call that always fails is retried forever, as in NSM.
+ * `intervalMs`. When the caller cancels, the abort reason is thrown; when its deadline passes after failed
+ * attempts, a DEADLINE_EXCEEDED StatusError (reason RETRY_DEADLINE_EXCEEDED) carries the last failure as its
+ * cause, so the caller learns why. With a context that never ends, a failing call is retried forever, as in NSM.
  *
  * Where in the chain: around a complete client (`retryClient(networkServiceHandler([...clientElements]))`),
  * not as an element. Events from `refresh` and `heal` start at `begin` inside it, so they are not retried here.
@@ -34,6 +35,24 @@ function checkedMs(name: string, value: number, allowZero: boolean): number {
  * const nsc = retryClient(networkServiceHandler(clientElements), { tryTimeoutMs: 5000 });
  * @see https://github.com/networkservicemesh/sdk/tree/main/pkg/networkservice/common/retry
  */
+/**
+ * The caller's deadline ran out while attempts kept failing: say why they failed (DEADLINE_EXCEEDED with the
+ * last error as cause) instead of a bare timeout. A cancel, or a deadline with no failed attempt, is passed on.
+ */
+function gaveUp(abort: unknown, lastError: unknown, method: string, attempts: number): unknown {
+  const timedOut = abort instanceof DOMException && abort.name === 'TimeoutError';
+  if (!timedOut || lastError === undefined) return abort;
+  const why = lastError instanceof Error ? lastError.message : String(lastError);
+  return new StatusError(
+    Code.DEADLINE_EXCEEDED,
+    `retry: ${method} gave up after ${attempts} attempt(s): ${why}`,
+    {
+      reason: 'RETRY_DEADLINE_EXCEEDED',
+      cause: lastError,
+    },
+  );
+}
+
 export function retryClient(
   client: NetworkServiceHandler,
   options: RetryClientOptions = {},
@@ -50,18 +69,26 @@ export function retryClient(
     attempt: (ctx: CallContext) => Promise<TResult>,
   ): Promise<TResult> => {
     const clock = clockOf(ctx);
+    let lastError: unknown;
+    let attempts = 0;
     for (;;) {
-      ctx.throwIfAborted();
-      const scope = withCancel(ctx, tryTimeoutMs, clock);
       try {
-        return await attempt(scope.ctx);
-      } catch (error) {
-        if (ctx.signal.aborted) throw ctx.signal.reason;
-        loggerOf(ctx).log('warn', `retry: ${method} attempt failed`, { error });
-      } finally {
-        scope.cancel();
+        ctx.throwIfAborted();
+        const scope = withCancel(ctx, tryTimeoutMs, clock);
+        try {
+          attempts++;
+          return await attempt(scope.ctx);
+        } catch (error) {
+          if (ctx.signal.aborted) throw ctx.signal.reason;
+          lastError = error;
+          loggerOf(ctx).log('warn', `retry: ${method} attempt failed`, { error });
+        } finally {
+          scope.cancel();
+        }
+        await delay(clock, intervalMs, ctx.signal);
+      } catch (abort) {
+        throw gaveUp(abort, lastError, method, attempts);
       }
-      await delay(clock, intervalMs, ctx.signal);
     }
   };
 

@@ -7,6 +7,7 @@ import { grpcDialer } from '../../api/peer.js';
 import { withCancel, type CancelScope } from '../../chain/cancel.js';
 import { withClock, type Clock } from '../../chain/clock.js';
 import { CallContext } from '../../chain/context.js';
+import { withLogger, type Logger } from '../../chain/logger.js';
 import type { Dialer } from '../../chain/peer.js';
 import type { TokenGenerator } from '../../chain/token.js';
 import { tokenDialer } from '../../elements/token-dialer/index.js';
@@ -33,9 +34,11 @@ export interface SandboxOptions {
   readonly tokenLifetimeMs?: number;
   /** Forwarders started on each node. Default 1. */
   readonly forwardersPerNode?: number;
+  /** The logger every component logs to (e.g. `jsonLogger('debug')` while debugging a test). Default silent. */
+  readonly logger?: Logger;
 }
 
-type Settled = Required<Omit<SandboxOptions, 'clock'>> & { readonly clock: Clock | undefined };
+type Settled = Required<Omit<SandboxOptions, 'clock' | 'logger'>> & { readonly clock: Clock | undefined };
 
 export class Domain {
   readonly options: Settled;
@@ -44,6 +47,8 @@ export class Domain {
   readonly nodes: SandboxNode[] = [];
   registry: RestartableServer | undefined;
   readonly #closers: (() => void)[] = [];
+  /** One channel pool for every component: channels are per URL, tokens per call. */
+  readonly #grpc = grpcDialer();
 
   constructor(options: SandboxOptions = {}) {
     this.options = {
@@ -56,10 +61,11 @@ export class Domain {
       tokenLifetimeMs: options.tokenLifetimeMs ?? 3_600_000,
       forwardersPerNode: options.forwardersPerNode ?? 1,
     };
-    this.ctx =
-      options.clock === undefined
+    const base =
+      options.logger === undefined
         ? CallContext.background()
-        : withClock(CallContext.background(), options.clock);
+        : withLogger(CallContext.background(), options.logger);
+    this.ctx = options.clock === undefined ? base : withClock(base, options.clock);
     this.addresses = new AddressBook(this.options.transport);
   }
 
@@ -73,7 +79,7 @@ export class Domain {
 
   /** A gRPC dialer that sends `name`'s token with every call. */
   dialerFor(name: string): Dialer {
-    return tokenDialer(grpcDialer(), this.tokens(name));
+    return tokenDialer(this.#grpc, this.tokens(name));
   }
 
   /** A context for one call: the domain's clock, cancelled with `signal`, 15 s to run. */
@@ -94,6 +100,7 @@ export class Domain {
       await node.killNsmgr();
     }
     await this.registry?.kill();
+    this.#grpc.closeAll();
     this.addresses.dispose();
   }
 }

@@ -1,9 +1,18 @@
 /** One simulated node of a sandbox domain: an nsmgr, its forwarders, and the endpoints and clients on it. */
 import { randomUUID } from 'node:crypto';
 import { NetworkServiceEndpoint } from '../../api/gen/registry.js';
-import type { NetworkServiceElement, NetworkServiceHandler } from '../../chain/network-service.js';
+import {
+  networkServiceHandler,
+  type NetworkServiceElement,
+  type NetworkServiceHandler,
+} from '../../chain/network-service.js';
+import type { NseRegistryHandler } from '../../chain/registry.js';
+import type { TokenGenerator } from '../../chain/token.js';
+import type { AuthorizePolicy } from '../../elements/authorize/index.js';
+import { tokenDialer } from '../../elements/token-dialer/index.js';
+import { grpcDialer } from '../../api/peer.js';
 import { retryClient } from '../../elements/retry/index.js';
-import { client, type ClientOptions } from '../../presets/client/index.js';
+import { clientElements, type ClientOptions } from '../../presets/client/index.js';
 import { endpoint } from '../../presets/endpoint/index.js';
 import { forwarder } from '../../presets/forwarder/index.js';
 import { nsmgr } from '../../presets/nsmgr/index.js';
@@ -25,6 +34,15 @@ export interface EndpointSpec {
   readonly registration: Partial<NetworkServiceEndpoint> & { readonly name: string };
   /** What the endpoint does after the common endpoint elements. */
   readonly additional?: readonly NetworkServiceElement[];
+  /** The endpoint's authorize policies. Default: none. */
+  readonly authorizePolicies?: readonly AuthorizePolicy[];
+  /** The tokens it issues and registers with (default: the domain's, named after the endpoint). */
+  readonly tokenGenerator?: TokenGenerator;
+  /**
+   * Timeout of its Register call (default 15000). Registries expire a registration this long before its
+   * token does (Go's `expire`), so short-lived tokens need a shorter one.
+   */
+  readonly registerTimeoutMs?: number;
 }
 
 export interface SandboxForwarder {
@@ -39,11 +57,23 @@ export interface SandboxEndpoint {
   readonly server: RestartableServer;
   /** The registration as the nsmgr last returned it. */
   registration(): NetworkServiceEndpoint | undefined;
+  /** Unregisters the running instance (Go's `EndpointEntry.Unregister`); its server keeps running. */
+  unregister(): Promise<void>;
 }
 
 export type SandboxClientOptions = Partial<Omit<ClientOptions, 'chainSignal' | 'dialer' | 'url'>> & {
   /** No heal element (the sandbox turns heal on by default, as Go's sandbox does). */
   readonly withoutHeal?: boolean;
+  /** No retry around the client: a failing Request fails at once with its status (default: retried). */
+  readonly withoutRetry?: boolean;
+  /** The tokens this client sends (default: the domain's, named after the client). */
+  readonly tokenGenerator?: TokenGenerator;
+};
+
+/** A sandbox client: its handler, its chain's elements (for leak checks), and `stop()` for its background work. */
+export type SandboxClient = NetworkServiceHandler & {
+  readonly elements: readonly NetworkServiceElement[];
+  readonly stop: () => void;
 };
 
 export class SandboxNode {
@@ -72,8 +102,8 @@ export class SandboxNode {
     const url = await domain.addresses.next(this.nsmgrName);
     this.#nsmgr = await RestartableServer.start(
       url,
-      (chainSignal) =>
-        nsmgr({
+      (chainSignal) => {
+        const mgr = nsmgr({
           name: this.nsmgrName,
           url,
           ...(domain.registry === undefined ? {} : { registryUrl: domain.registry.url }),
@@ -82,7 +112,9 @@ export class SandboxNode {
           chainSignal,
           defaultExpirationMs: domain.options.nsmgrDefaultExpirationMs,
           env: { NODE_NAME: `node[${this.index}]` },
-        }),
+        });
+        return { ...mgr, inspect: { elements: mgr.elements, clientElements: mgr.clientElements } };
+      },
       domain.ctx,
     );
   }
@@ -109,13 +141,17 @@ export class SandboxNode {
           dataPlane: [dataPlane, ...(spec.serverElements ?? [])],
           clientElements: spec.clientElements ?? [],
         });
-        await this.#register(chainSignal, name, {
+        await this.#register(this.nseRegistry(chainSignal, name), chainSignal, {
           name,
           url,
           networkServiceNames: ['forwarder'],
           networkServiceLabels: { forwarder: { labels: { ...(spec.labels ?? { p2p: 'true' }) } } },
         });
-        return { networkService: fwd.networkService, monitorConnection: fwd.monitorConnection };
+        return {
+          networkService: fwd.networkService,
+          monitorConnection: fwd.monitorConnection,
+          inspect: { elements: fwd.elements, clientElements: fwd.clientElements },
+        };
       },
       domain.ctx,
     );
@@ -129,49 +165,76 @@ export class SandboxNode {
     const name = spec.registration.name;
     const url = await domain.addresses.next(name);
     let registered: NetworkServiceEndpoint | undefined;
+    let unregister = (): Promise<void> => Promise.resolve();
     const server = await RestartableServer.start(
       url,
       async (chainSignal) => {
         const nse = endpoint({
           name,
-          tokenGenerator: domain.tokens(name),
+          tokenGenerator: spec.tokenGenerator ?? domain.tokens(name),
           chainSignal,
+          authorizePolicies: spec.authorizePolicies ?? [],
           additional: spec.additional ?? [],
         });
-        registered = await this.#register(chainSignal, name, { ...spec.registration, url });
-        return { networkService: nse.networkService, monitorConnection: nse.monitorConnection };
+        const registry = this.nseRegistry(chainSignal, name, spec.tokenGenerator);
+        registered = await this.#register(
+          registry,
+          chainSignal,
+          { ...spec.registration, url },
+          spec.registerTimeoutMs,
+        );
+        const entry = registered;
+        unregister = async () => {
+          const scope = domain.requestContext(chainSignal);
+          try {
+            await registry.unregister(entry, scope.ctx);
+          } finally {
+            scope.cancel();
+          }
+        };
+        return {
+          networkService: nse.networkService,
+          monitorConnection: nse.monitorConnection,
+          inspect: { elements: nse.elements },
+        };
       },
       domain.ctx,
     );
-    const entry: SandboxEndpoint = { name, server, registration: () => registered };
+    const entry: SandboxEndpoint = {
+      name,
+      server,
+      registration: () => registered,
+      unregister: () => unregister(),
+    };
     this.endpoints.set(name, entry);
     return entry;
   }
 
   /**
-   * A client of this node's nsmgr: retry around the client preset, with heal on unless `withoutHeal`.
-   * `stop()` ends its refresh and heal; the domain stops it on close.
+   * A client of this node's nsmgr: retry (unless `withoutRetry`) around the client preset, with heal on unless
+   * `withoutHeal`. `stop()` ends its refresh and heal; the domain stops it on close.
    */
-  newClient(options: SandboxClientOptions = {}): NetworkServiceHandler & { readonly stop: () => void } {
+  newClient(options: SandboxClientOptions = {}): SandboxClient {
     const { domain } = this;
     const stop = new AbortController();
     domain.onClose(() => stop.abort());
     const name = options.name ?? `nsc-${this.index}-${randomUUID().slice(0, 8)}`;
-    const { withoutHeal, ...rest } = options;
+    const { withoutHeal, withoutRetry, tokenGenerator, ...rest } = options;
     const heal = withoutHeal === true ? {} : { heal: options.heal ?? {} };
     const { heal: _ignored, ...clientOptions } = rest;
-    const handler = retryClient(
-      client({
-        ...clientOptions,
-        ...heal,
-        name,
-        url: this.nsmgr.url,
-        dialer: domain.dialerFor(name),
-        chainSignal: stop.signal,
-      }),
-      { tryTimeoutMs: 15_000, intervalMs: 100 },
-    );
-    return { ...handler, stop: () => stop.abort() };
+    const elements = clientElements({
+      ...clientOptions,
+      ...heal,
+      name,
+      url: this.nsmgr.url,
+      dialer:
+        tokenGenerator === undefined ? domain.dialerFor(name) : tokenDialer(grpcDialer(), tokenGenerator),
+      chainSignal: stop.signal,
+    });
+    const bound = networkServiceHandler(elements);
+    const handler =
+      withoutRetry === true ? bound : retryClient(bound, { tryTimeoutMs: 15_000, intervalMs: 100 });
+    return { request: handler.request, close: handler.close, elements, stop: () => stop.abort() };
   }
 
   /** An NS registry client through this node's nsmgr. */
@@ -185,17 +248,28 @@ export class SandboxNode {
     });
   }
 
-  async #register(
-    chainSignal: AbortSignal,
-    name: string,
-    registration: Partial<NetworkServiceEndpoint>,
-  ): Promise<NetworkServiceEndpoint> {
-    const registry = nseRegistryClient({
+  /**
+   * An NSE registry client of this node's nsmgr (refreshing what it registers), living until `chainSignal`
+   * aborts; `tokenGenerator` defaults to the domain's, named `name`.
+   */
+  nseRegistry(chainSignal: AbortSignal, name: string, tokenGenerator?: TokenGenerator): NseRegistryHandler {
+    return nseRegistryClient({
       url: this.nsmgr.url,
-      dialer: this.domain.dialerFor(name),
+      dialer:
+        tokenGenerator === undefined
+          ? this.domain.dialerFor(name)
+          : tokenDialer(grpcDialer(), tokenGenerator),
       chainSignal,
     });
-    const scope = this.domain.requestContext(chainSignal);
+  }
+
+  async #register(
+    registry: NseRegistryHandler,
+    chainSignal: AbortSignal,
+    registration: Partial<NetworkServiceEndpoint>,
+    timeoutMs?: number,
+  ): Promise<NetworkServiceEndpoint> {
+    const scope = this.domain.requestContext(chainSignal, timeoutMs);
     try {
       return await registry.register(NetworkServiceEndpoint.fromPartial(registration), scope.ctx);
     } finally {
