@@ -10,7 +10,7 @@ import { Code, isStatusError } from '../chain/errors.js';
 import type { MonitorHandler } from '../chain/monitor.js';
 import type { NetworkServiceHandler } from '../chain/network-service.js';
 import type { Dialer, PeerConnection } from '../chain/peer.js';
-import type { NseRegistryHandler, NsRegistryHandler, RegistryHandler } from '../chain/registry.js';
+import type { RegistryHandler } from '../chain/registry.js';
 import { dial, type DialOptions, type NsmConnection } from './client.js';
 import {
   monitorConnectionClient,
@@ -88,8 +88,8 @@ export function grpcDialer(options: GrpcDialerOptions = {}): GrpcDialer {
       url,
       networkService: watchUnary(networkServiceClient(channel.conn), onError),
       monitorConnection: watchMonitor(monitorConnectionClient(channel.conn), onError),
-      nsRegistry: watchRegistry(nsRegistryClient(channel.conn), onError) as NsRegistryHandler,
-      nseRegistry: watchRegistry(nseRegistryClient(channel.conn), onError) as NseRegistryHandler,
+      nsRegistry: watchRegistry(nsRegistryClient(channel.conn), onError),
+      nseRegistry: watchRegistry(nseRegistryClient(channel.conn), onError),
       close() {
         if (closed) return;
         closed = true;

@@ -42,7 +42,7 @@ function checkedMs(name: string, value: number, allowZero: boolean): number {
 function gaveUp(abort: unknown, lastError: unknown, method: string, attempts: number): unknown {
   const timedOut = abort instanceof DOMException && abort.name === 'TimeoutError';
   if (!timedOut || lastError === undefined) return abort;
-  const why = lastError instanceof Error ? lastError.message : String(lastError);
+  const why = lastError instanceof Error ? lastError.message : JSON.stringify(lastError);
   return new StatusError(
     Code.DEADLINE_EXCEEDED,
     `retry: ${method} gave up after ${attempts} attempt(s): ${why}`,
