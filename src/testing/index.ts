@@ -2,6 +2,7 @@
  * Test helpers: elements that inject errors, check and count calls, and a manual clock.
  * @module
  */
+export { acrossTheWire, inMemoryPeer, type InMemoryPeer } from './in-memory-peer.js';
 export { manualClock, type ManualClock } from './manual-clock.js';
 export {
   checkContext,

@@ -1,20 +1,19 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { defer, EMPTY, finalize, merge, Subject } from 'rxjs';
-import { State, type Connection, type MonitorScopeSelector } from '../../api/gen/connection.js';
+import { State, type Connection } from '../../api/gen/connection.js';
 import { NetworkServiceRequest } from '../../api/gen/networkservice.js';
-import { clockOf, withClock } from '../../chain/clock.js';
+import { withClock } from '../../chain/clock.js';
 import { CallContext } from '../../chain/context.js';
 import { Code, ConfigError, isStatusError, StatusError } from '../../chain/errors.js';
 import { metadataOf } from '../../chain/metadata.js';
-import type { MonitorHandler } from '../../chain/monitor.js';
+import type {} from '../../chain/monitor.js';
 import {
   networkServiceHandler,
   type NetworkServiceElement,
   type NetworkServiceHandler,
 } from '../../chain/network-service.js';
 import { clientConnectionKey, type PeerConnection } from '../../chain/peer.js';
-import { manualClock, type ManualClock } from '../../testing/index.js';
+import { inMemoryPeer, manualClock, type ManualClock } from '../../testing/index.js';
 import { beginClient, beginServer } from '../begin/index.js';
 import { metadata } from '../metadata/index.js';
 import { eventConsumerOf, monitorServer, type EventConsumer } from '../monitor/index.js';
@@ -28,16 +27,6 @@ const req = (id = 'c1'): NetworkServiceRequest =>
   NetworkServiceRequest.fromPartial({
     connection: { id, networkService: 'ns', path: { index: 0, pathSegments: [{ name: 'nsc', id }] } },
   });
-
-const unusedRegistry = {
-  register: () => Promise.reject(new Error('unused')),
-  find: () => EMPTY,
-  unregister: () => Promise.resolve(),
-};
-
-/** What crosses the wire: cancellation, deadline and (for the tests) the clock; no values. */
-const wire = (ctx: CallContext): CallContext =>
-  withClock(CallContext.of({ signal: ctx.signal, deadline: ctx.deadline }), clockOf(ctx));
 
 /** The NSE: records what it is asked, fails Requests while `failing`, hands out its monitor's consumers. */
 function endpoint(chainSignal: AbortSignal) {
@@ -67,41 +56,6 @@ function endpoint(chainSignal: AbortSignal) {
   };
   control.handler = networkServiceHandler([beginServer(), metadata(), monitor, recorder]);
   return control;
-}
-
-function inMemoryPeer(service: NetworkServiceHandler, monitorHandler: MonitorHandler) {
-  let breaker = new Subject<never>();
-  const stats = { open: 0, selectors: [] as MonitorScopeSelector[] };
-  const peer: PeerConnection = {
-    url: 'inmem://nse',
-    networkService: {
-      request: (request, ctx) => service.request(request, wire(ctx)),
-      close: (connection, ctx) => service.close(connection, wire(ctx)),
-    },
-    monitorConnection: {
-      monitorConnections: (selector, ctx) => {
-        stats.selectors.push(selector);
-        return defer(() => {
-          stats.open++;
-          return merge(monitorHandler.monitorConnections(selector, wire(ctx)), breaker).pipe(
-            finalize(() => stats.open--),
-          );
-        });
-      },
-    },
-    nsRegistry: unusedRegistry,
-    nseRegistry: unusedRegistry,
-    close: () => undefined,
-  };
-  return {
-    peer,
-    stats,
-    fail(error: unknown) {
-      const old = breaker;
-      breaker = new Subject<never>();
-      old.error(error);
-    },
-  };
 }
 
 /** Stands in for `dial`: puts the peer connection in client metadata. */

@@ -1,6 +1,6 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { defer, EMPTY, finalize, merge, Subject, type Observable } from 'rxjs';
+import { type Observable } from 'rxjs';
 import {
   ConnectionEventType,
   PathSegment,
@@ -9,18 +9,14 @@ import {
   type MonitorScopeSelector,
 } from '../../api/gen/connection.js';
 import { NetworkServiceRequest } from '../../api/gen/networkservice.js';
-import { clockOf, withClock } from '../../chain/clock.js';
+import { withClock } from '../../chain/clock.js';
 import { CallContext } from '../../chain/context.js';
 import { Code, ConfigError, StatusError } from '../../chain/errors.js';
 import { metadataOf } from '../../chain/metadata.js';
-import type { MonitorHandler } from '../../chain/monitor.js';
-import {
-  networkServiceHandler,
-  type NetworkServiceElement,
-  type NetworkServiceHandler,
-} from '../../chain/network-service.js';
+import type {} from '../../chain/monitor.js';
+import { networkServiceHandler, type NetworkServiceElement } from '../../chain/network-service.js';
 import { clientConnectionKey, type PeerConnection } from '../../chain/peer.js';
-import { injectError, manualClock } from '../../testing/index.js';
+import { inMemoryPeer, injectError, manualClock } from '../../testing/index.js';
 import { beginServer } from '../begin/index.js';
 import { metadata } from '../metadata/index.js';
 import { eventConsumerOf, monitorServer, type EventConsumer } from './index.js';
@@ -255,52 +251,6 @@ failures.run();
 
 // ---------------------------------------------------------------------------------------------------------
 // Passthrough: mid (monitor + stand-in dial + forwarding tail) → nse (monitor), in memory.
-
-const unusedRegistry = {
-  register: () => Promise.reject(new Error('unused')),
-  find: () => EMPTY,
-  unregister: () => Promise.resolve(),
-};
-
-/** What crosses the wire: cancellation, deadline and (for the tests) the clock; no values. */
-const wire = (ctx: CallContext): CallContext =>
-  withClock(CallContext.of({ signal: ctx.signal, deadline: ctx.deadline }), clockOf(ctx));
-
-function inMemoryPeer(service: NetworkServiceHandler, monitorHandler: MonitorHandler) {
-  let breaker = new Subject<never>();
-  const stats = { open: 0, selectors: [] as MonitorScopeSelector[] };
-  const peer: PeerConnection = {
-    url: 'inmem://nse',
-    networkService: {
-      request: (request, ctx) => service.request(request, wire(ctx)),
-      close: (connection, ctx) => service.close(connection, wire(ctx)),
-    },
-    monitorConnection: {
-      monitorConnections: (selector, ctx) => {
-        stats.selectors.push(selector);
-        return defer(() => {
-          stats.open++;
-          return merge(monitorHandler.monitorConnections(selector, wire(ctx)), breaker).pipe(
-            finalize(() => stats.open--),
-          );
-        });
-      },
-    },
-    nsRegistry: unusedRegistry,
-    nseRegistry: unusedRegistry,
-    close: () => undefined,
-  };
-  return {
-    peer,
-    stats,
-    /** Fails every open monitor stream with `error`. */
-    fail(error: unknown) {
-      const old = breaker;
-      breaker = new Subject<never>();
-      old.error(error);
-    },
-  };
-}
 
 function standInDial(peer: PeerConnection): NetworkServiceElement {
   return {

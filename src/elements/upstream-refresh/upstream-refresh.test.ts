@@ -1,25 +1,15 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { defer, EMPTY, finalize, merge, Subject } from 'rxjs';
-import {
-  ConnectionEventType,
-  State,
-  type Connection,
-  type MonitorScopeSelector,
-} from '../../api/gen/connection.js';
+import { ConnectionEventType, State, type Connection } from '../../api/gen/connection.js';
 import { NetworkServiceRequest } from '../../api/gen/networkservice.js';
-import { clockOf, withClock } from '../../chain/clock.js';
+import { withClock } from '../../chain/clock.js';
 import { CallContext } from '../../chain/context.js';
 import { Code, ConfigError, isStatusError, StatusError } from '../../chain/errors.js';
 import { metadataOf } from '../../chain/metadata.js';
-import type { MonitorHandler } from '../../chain/monitor.js';
-import {
-  networkServiceHandler,
-  type NetworkServiceElement,
-  type NetworkServiceHandler,
-} from '../../chain/network-service.js';
+import type {} from '../../chain/monitor.js';
+import { networkServiceHandler, type NetworkServiceElement } from '../../chain/network-service.js';
 import { clientConnectionKey, type PeerConnection } from '../../chain/peer.js';
-import { checkContext, manualClock } from '../../testing/index.js';
+import { inMemoryPeer, checkContext, manualClock } from '../../testing/index.js';
 import { beginClient, beginServer } from '../begin/index.js';
 import { metadata } from '../metadata/index.js';
 import { eventConsumerOf, monitorServer, type EventConsumer } from '../monitor/index.js';
@@ -33,15 +23,6 @@ const req = (id: string): NetworkServiceRequest =>
   NetworkServiceRequest.fromPartial({
     connection: { id, networkService: 'ns', path: { index: 0, pathSegments: [{ name: 'nsc', id }] } },
   });
-
-const unusedRegistry = {
-  register: () => Promise.reject(new Error('unused')),
-  find: () => EMPTY,
-  unregister: () => Promise.resolve(),
-};
-
-const wire = (ctx: CallContext): CallContext =>
-  withClock(CallContext.of({ signal: ctx.signal, deadline: ctx.deadline }), clockOf(ctx));
 
 /** The NSE: counts Requests per connection and hands out its monitor's event consumers. */
 function endpoint(chainSignal: AbortSignal) {
@@ -66,41 +47,6 @@ function endpoint(chainSignal: AbortSignal) {
       connections: { [connection.id]: { ...connection, state } },
     });
   return { requests, monitor, handler, askRefresh };
-}
-
-function inMemoryPeer(service: NetworkServiceHandler, monitorHandler: MonitorHandler) {
-  let breaker = new Subject<never>();
-  const stats = { open: 0, selectors: [] as MonitorScopeSelector[] };
-  const peer: PeerConnection = {
-    url: 'inmem://nse',
-    networkService: {
-      request: (request, ctx) => service.request(request, wire(ctx)),
-      close: (connection, ctx) => service.close(connection, wire(ctx)),
-    },
-    monitorConnection: {
-      monitorConnections: (selector, ctx) => {
-        stats.selectors.push(selector);
-        return defer(() => {
-          stats.open++;
-          return merge(monitorHandler.monitorConnections(selector, wire(ctx)), breaker).pipe(
-            finalize(() => stats.open--),
-          );
-        });
-      },
-    },
-    nsRegistry: unusedRegistry,
-    nseRegistry: unusedRegistry,
-    close: () => undefined,
-  };
-  return {
-    peer,
-    stats,
-    fail(error: unknown) {
-      const old = breaker;
-      breaker = new Subject<never>();
-      old.error(error);
-    },
-  };
 }
 
 function setup(localNotifications = false, extra: NetworkServiceElement[] = []) {
