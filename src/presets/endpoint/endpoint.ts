@@ -1,7 +1,7 @@
 /**
  * The endpoint preset (Go `chains/endpoint`): the server chain every NSE, forwarder and nsmgr starts with.
  */
-import type { MonitorHandler } from '../../chain/monitor.js';
+import { monitorHandler, type MonitorHandler } from '../../chain/monitor.js';
 import {
   networkServiceHandler,
   type NetworkServiceElement,
@@ -9,6 +9,7 @@ import {
 } from '../../chain/network-service.js';
 import type { TokenGenerator } from '../../chain/token.js';
 import { authorizeServer, type AuthorizePolicy } from '../../elements/authorize/index.js';
+import { authorizeMonitor, type MonitorPolicy } from '../../elements/authorize-monitor/index.js';
 import { beginServer } from '../../elements/begin/index.js';
 import { metadata } from '../../elements/metadata/index.js';
 import { monitorServer } from '../../elements/monitor/index.js';
@@ -26,6 +27,8 @@ export interface EndpointOptions {
   readonly chainSignal: AbortSignal;
   /** Policies checked on every Request and Close. Default: none (NSM's `authorize.Any()`). */
   readonly authorizePolicies?: readonly AuthorizePolicy[];
+  /** Policies checked before a MonitorConnections stream opens. Default: none. */
+  readonly monitorPolicies?: readonly MonitorPolicy[];
   /** Elements after the common ones: what this endpoint does (IPAM, mechanisms, connect...). */
   readonly additional?: readonly NetworkServiceElement[];
 }
@@ -40,15 +43,17 @@ export interface Endpoint {
 
 /**
  * updatePath → begin → updateToken → authorize → metadata → timeout → monitor → trimPath → ...additional, in
- * NSM's order (nsm-semantics §3.1). Serve `networkService` and `monitorConnection` with `serve()`.
+ * NSM's order (nsm-semantics §3.1). The monitor side is authorizeMonitor → the monitor server. Serve
+ * `networkService` and `monitorConnection` with `serve()`.
  */
 export function endpoint(options: EndpointOptions): Endpoint {
   const monitor = monitorServer({ chainSignal: options.chainSignal });
+  const authorize = authorizeServer({ policies: options.authorizePolicies ?? [] });
   const elements: NetworkServiceElement[] = [
     updatePathServer(options.name),
     beginServer(),
     updateTokenServer(options.tokenGenerator),
-    authorizeServer({ policies: options.authorizePolicies ?? [] }),
+    authorize,
     metadata(),
     timeoutServer(),
     monitor,
@@ -58,7 +63,15 @@ export function endpoint(options: EndpointOptions): Endpoint {
   return {
     name: options.name,
     networkService: networkServiceHandler(elements),
-    monitorConnection: monitor.monitorConnections,
+    monitorConnection: monitorHandler(
+      [
+        authorizeMonitor({
+          policies: options.monitorPolicies ?? [],
+          connectionsBySpiffeId: authorize.connectionsBySpiffeId,
+        }),
+      ],
+      monitor.monitorConnections,
+    ),
     elements,
   };
 }
