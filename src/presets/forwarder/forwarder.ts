@@ -3,7 +3,7 @@
  * and connects onwards (nsm-semantics §3.5). The data plane is pluggable: the sandbox records, the kernel
  * forwarder creates interfaces.
  */
-import type { NetworkServiceElement } from '../../chain/network-service.js';
+import { networkServiceHandler, type NetworkServiceElement } from '../../chain/network-service.js';
 import type { Dialer } from '../../chain/peer.js';
 import type { NseRegistryHandler, NsRegistryHandler } from '../../chain/registry.js';
 import type { TokenGenerator } from '../../chain/token.js';
@@ -12,7 +12,7 @@ import { connectServer } from '../../elements/connect/index.js';
 import { discoverServer } from '../../elements/discover/index.js';
 import { mechanismTranslationClient } from '../../elements/mechanism-translation/index.js';
 import { roundRobinServer } from '../../elements/round-robin/index.js';
-import { client } from '../client/index.js';
+import { clientElements } from '../client/index.js';
 import { endpoint, type Endpoint } from '../endpoint/index.js';
 
 export interface ForwarderOptions {
@@ -31,10 +31,15 @@ export interface ForwarderOptions {
   readonly dialTimeoutMs?: number;
 }
 
+export interface Forwarder extends Endpoint {
+  /** The elements of the client it connects onwards with, in order (for inspection). */
+  readonly clientElements: readonly NetworkServiceElement[];
+}
+
 /** endpoint(name) → discover → roundRobin → ...dataPlane → connect(client: mechanismTranslation → ...). */
-export function forwarder(options: ForwarderOptions): Endpoint {
+export function forwarder(options: ForwarderOptions): Forwarder {
   const { name, dialer, chainSignal } = options;
-  const onward = client({
+  const onwardElements = clientElements({
     name,
     dialer,
     chainSignal,
@@ -42,7 +47,8 @@ export function forwarder(options: ForwarderOptions): Endpoint {
     additional: [mechanismTranslationClient(), ...(options.clientElements ?? [])],
     ...(options.dialTimeoutMs === undefined ? {} : { dialTimeoutMs: options.dialTimeoutMs }),
   });
-  return endpoint({
+  const onward = networkServiceHandler(onwardElements);
+  const server = endpoint({
     name,
     tokenGenerator: options.tokenGenerator,
     chainSignal,
@@ -54,4 +60,5 @@ export function forwarder(options: ForwarderOptions): Endpoint {
       connectServer(onward),
     ],
   });
+  return { ...server, clientElements: onwardElements };
 }

@@ -2,4 +2,4 @@
  * The forwarder preset.
  * @module
  */
-export { forwarder, type ForwarderOptions } from './forwarder.js';
+export { forwarder, type Forwarder, type ForwarderOptions } from './forwarder.js';

@@ -3,15 +3,17 @@
  * node's clients, picks a local forwarder for each connection, and fronts the registry for the node's
  * endpoints and forwarders.
  */
+import { networkServiceHandler, type NetworkServiceElement } from '../../chain/network-service.js';
 import type { Dialer } from '../../chain/peer.js';
 import type { TokenGenerator } from '../../chain/token.js';
 import type { AuthorizePolicy } from '../../elements/authorize/index.js';
+import type { RegistryPolicy } from '../../elements/registry-authorize/index.js';
 import { clientInfo } from '../../elements/client-info/index.js';
 import { connectServer } from '../../elements/connect/index.js';
 import { discoverForwarderServer } from '../../elements/discover-forwarder/index.js';
 import { excludedPrefixesServer } from '../../elements/excluded-prefixes/index.js';
 import { netSvcMonitorServer } from '../../elements/net-svc-monitor/index.js';
-import { client } from '../client/index.js';
+import { clientElements } from '../client/index.js';
 import { endpoint, type Endpoint } from '../endpoint/index.js';
 import { nsmgrRegistries } from './registry-chains.js';
 import type { NseRegistryHandler, NsRegistryHandler } from '../../chain/registry.js';
@@ -31,6 +33,8 @@ export interface NsmgrOptions {
   readonly forwarderServiceName?: string;
   readonly dialTimeoutMs?: number;
   readonly authorizePolicies?: readonly AuthorizePolicy[];
+  /** Who may register and unregister names through this nsmgr. Default: none. */
+  readonly registryPolicies?: readonly RegistryPolicy[];
   /** Prefixes no endpoint may hand out (cluster pod and service CIDRs). */
   readonly excludedPrefixes?: readonly string[];
   /** Where NODE_NAME and friends come from. Default: process.env. */
@@ -40,6 +44,8 @@ export interface NsmgrOptions {
 export interface Nsmgr extends Endpoint {
   readonly nsRegistry: NsRegistryHandler;
   readonly nseRegistry: NseRegistryHandler;
+  /** The elements of the client it connects onwards with, in order (for inspection). */
+  readonly clientElements: readonly NetworkServiceElement[];
 }
 
 /**
@@ -57,14 +63,16 @@ export function nsmgr(options: NsmgrOptions): Nsmgr {
     chainSignal,
     defaultExpirationMs: options.defaultExpirationMs ?? 60_000,
     env,
+    policies: options.registryPolicies ?? [],
   });
-  const inner = client({
+  const innerElements = clientElements({
     name,
     dialer,
     chainSignal,
     refresh: false,
     ...(options.dialTimeoutMs === undefined ? {} : { dialTimeoutMs: options.dialTimeoutMs }),
   });
+  const inner = networkServiceHandler(innerElements);
   const server = endpoint({
     name,
     tokenGenerator: options.tokenGenerator,
@@ -76,7 +84,9 @@ export function nsmgr(options: NsmgrOptions): Nsmgr {
         nsRegistry: registries.nsRegistry,
         nseRegistry: registries.nseLookup,
         forwarderServiceName: options.forwarderServiceName ?? 'forwarder',
-        nsmgrUrl: options.url,
+        // Without a registry the memory store keeps the forwarders' own URLs, and holds only this nsmgr's
+        // registrations: no URL filter (Go's sandbox runs such an nsmgr without a URL).
+        nsmgrUrl: options.registryUrl === undefined ? '' : options.url,
       }),
       netSvcMonitorServer({
         nsRegistry: registries.nsRegistry,
@@ -87,5 +97,10 @@ export function nsmgr(options: NsmgrOptions): Nsmgr {
       connectServer(inner),
     ],
   });
-  return { ...server, nsRegistry: registries.nsRegistry, nseRegistry: registries.nseRegistry };
+  return {
+    ...server,
+    nsRegistry: registries.nsRegistry,
+    nseRegistry: registries.nseRegistry,
+    clientElements: innerElements,
+  };
 }

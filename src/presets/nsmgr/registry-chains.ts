@@ -13,6 +13,11 @@ import {
 } from '../../chain/registry.js';
 import type { TokenGenerator } from '../../chain/token.js';
 import { clientInfoNseRegistry } from '../../elements/client-info/index.js';
+import {
+  authorizeNseRegistry,
+  authorizeNsRegistry,
+  type RegistryPolicy,
+} from '../../elements/registry-authorize/index.js';
 import { beginNsClient, beginNseClient, beginNseServer } from '../../elements/registry-begin/index.js';
 import {
   connectNseRegistryServer,
@@ -41,6 +46,7 @@ export interface NsmgrRegistryOptions {
   readonly chainSignal: AbortSignal;
   readonly defaultExpirationMs: number;
   readonly env: Readonly<Record<string, string | undefined>>;
+  readonly policies: readonly RegistryPolicy[];
 }
 
 export interface NsmgrRegistries {
@@ -80,7 +86,12 @@ export function nsmgrRegistries(options: NsmgrRegistryOptions): NsmgrRegistries 
   const { tokenGenerator, registryUrl } = options;
   const nsStore: NsRegistryElement =
     registryUrl === undefined ? memoryNsRegistry() : remoteNs(options, registryUrl);
-  const nsRegistry = nsRegistryHandler([updatePathNsServer({ tokenGenerator }), nsStore]);
+  const { policies } = options;
+  const nsRegistry = nsRegistryHandler([
+    updatePathNsServer({ tokenGenerator }),
+    authorizeNsRegistry({ policies }),
+    nsStore,
+  ]);
   const bypass = localBypassNse({ nsmgrUrl: options.url });
   // With a registry, entries go out with this nsmgr's URL; without one, they are stored here, then bypassed.
   const remoteOrLocal: NseRegistryElement[] =
@@ -88,6 +99,7 @@ export function nsmgrRegistries(options: NsmgrRegistryOptions): NsmgrRegistries 
   const nseLookup = nseRegistryHandler(remoteOrLocal);
   const nseRegistry = nseRegistryHandler([
     updatePathNseServer({ tokenGenerator }),
+    authorizeNseRegistry({ policies }),
     beginNseServer(),
     clientInfoNseRegistry({ env: options.env }),
     expireNse({ defaultExpirationMs: options.defaultExpirationMs, chainSignal: options.chainSignal }),

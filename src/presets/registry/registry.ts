@@ -11,6 +11,11 @@ import {
   type NsRegistryHandler,
 } from '../../chain/registry.js';
 import type { TokenGenerator } from '../../chain/token.js';
+import {
+  authorizeNseRegistry,
+  authorizeNsRegistry,
+  type RegistryPolicy,
+} from '../../elements/registry-authorize/index.js';
 import { beginNseServer } from '../../elements/registry-begin/index.js';
 import { expireNse } from '../../elements/registry-expire/index.js';
 import { memoryNseRegistry, memoryNsRegistry } from '../../elements/registry-memory/index.js';
@@ -25,6 +30,8 @@ export interface RegistryOptions {
   readonly chainSignal: AbortSignal;
   /** How long an NSE registration lives without a refresh. Default: 60000 (one minute). */
   readonly defaultExpirationMs?: number;
+  /** Who may register and unregister names (e.g. `clientAllowedPolicy()`). Default: none. */
+  readonly policies?: readonly RegistryPolicy[];
 }
 
 export interface Registry {
@@ -35,13 +42,15 @@ export interface Registry {
 }
 
 /**
- * NSE: updatePath → begin → setRegistrationTime → expire → memory. NS: updatePath → setPayload → memory
- * (nsm-semantics §3.4; the interdomain switch and authorize come with those features).
+ * NSE: updatePath → authorize → begin → setRegistrationTime → expire → memory. NS: updatePath → authorize →
+ * setPayload → memory (nsm-semantics §3.4; the interdomain switch comes with interdomain).
  */
 export function registry(options: RegistryOptions): Registry {
   const { tokenGenerator, chainSignal } = options;
+  const policies = options.policies ?? [];
   const nseElements: NseRegistryElement[] = [
     updatePathNseServer({ tokenGenerator }),
+    authorizeNseRegistry({ policies }),
     beginNseServer(),
     setRegistrationTimeNse(),
     expireNse({ defaultExpirationMs: options.defaultExpirationMs ?? 60_000, chainSignal }),
@@ -49,6 +58,7 @@ export function registry(options: RegistryOptions): Registry {
   ];
   const nsElements: NsRegistryElement[] = [
     updatePathNsServer({ tokenGenerator }),
+    authorizeNsRegistry({ policies }),
     setPayloadNs(),
     memoryNsRegistry(),
   ];
