@@ -2,6 +2,7 @@
  * The client preset (Go `chains/client`): what an NSC runs, and what nsmgrs and forwarders run inside to reach
  * the next hop.
  */
+import { setMaxListeners } from 'node:events';
 import type { PeerConnection, Dialer } from '../../chain/peer.js';
 import {
   networkServiceHandler,
@@ -48,6 +49,8 @@ export interface ClientOptions {
  * trimPath → connect (nsm-semantics §3.2). Elements that are off are left out rather than replaced by no-ops.
  */
 export function clientElements(options: ClientOptions): NetworkServiceElement[] {
+  // Elements listen on the chain signal once per live connection or watch: many listeners are expected.
+  setMaxListeners(0, options.chainSignal);
   const { chainSignal } = options;
   return [
     updatePathClient(options.name),

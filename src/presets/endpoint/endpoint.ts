@@ -1,6 +1,7 @@
 /**
  * The endpoint preset (Go `chains/endpoint`): the server chain every NSE, forwarder and nsmgr starts with.
  */
+import { setMaxListeners } from 'node:events';
 import { monitorHandler, type MonitorHandler } from '../../chain/monitor.js';
 import {
   networkServiceHandler,
@@ -47,6 +48,8 @@ export interface Endpoint {
  * `networkService` and `monitorConnection` with `serve()`.
  */
 export function endpoint(options: EndpointOptions): Endpoint {
+  // Elements listen on the chain signal once per live connection or watch: many listeners are expected.
+  setMaxListeners(0, options.chainSignal);
   const monitor = monitorServer({ chainSignal: options.chainSignal });
   const authorize = authorizeServer({ policies: options.authorizePolicies ?? [] });
   const elements: NetworkServiceElement[] = [

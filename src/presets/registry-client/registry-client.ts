@@ -31,6 +31,8 @@ export interface RegistryClientOptions {
   readonly chainSignal: AbortSignal;
   /** Elements before connect (e.g. sendfd-like additions). */
   readonly additional?: readonly NseRegistryElement[];
+  /** Retry failed calls until the caller's context ends. Default: true. */
+  readonly retry?: boolean;
 }
 
 /** begin → retry → heal → refresh → clientUrl → path → dial → ...additional → connect. */
@@ -38,7 +40,7 @@ export function nseRegistryClient(options: RegistryClientOptions): NseRegistryHa
   const { chainSignal, dialer } = options;
   return nseRegistryHandler([
     beginNseClient(),
-    retryNseClient(),
+    ...(options.retry === false ? [] : [retryNseClient()]),
     healNseClient({ chainSignal }),
     refreshNseClient({ chainSignal }),
     registryClientUrl(options.url),
@@ -54,7 +56,7 @@ export function nsRegistryClient(options: Omit<RegistryClientOptions, 'additiona
   const { chainSignal, dialer } = options;
   return nsRegistryHandler([
     beginNsClient(),
-    retryNsClient(),
+    ...(options.retry === false ? [] : [retryNsClient()]),
     healNsClient({ chainSignal }),
     registryClientUrl(options.url),
     pathNsClient(),

@@ -2,6 +2,7 @@
  * The registry preset (Go `registry/chains/memory`): a standalone in-memory registry for both NS and NSE
  * entries, with registration times and expiry.
  */
+import { setMaxListeners } from 'node:events';
 import {
   nseRegistryHandler,
   nsRegistryHandler,
@@ -46,6 +47,8 @@ export interface Registry {
  * setPayload → memory (nsm-semantics §3.4; the interdomain switch comes with interdomain).
  */
 export function registry(options: RegistryOptions): Registry {
+  // Elements listen on the chain signal once per live connection or watch: many listeners are expected.
+  setMaxListeners(0, options.chainSignal);
   const { tokenGenerator, chainSignal } = options;
   const policies = options.policies ?? [];
   const nseElements: NseRegistryElement[] = [

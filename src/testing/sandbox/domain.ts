@@ -10,8 +10,10 @@ import { CallContext } from '../../chain/context.js';
 import { withLogger, type Logger } from '../../chain/logger.js';
 import type { Dialer } from '../../chain/peer.js';
 import type { TokenGenerator } from '../../chain/token.js';
+import type { AuthorizePolicy } from '../../elements/authorize/index.js';
 import { tokenDialer } from '../../elements/token-dialer/index.js';
 import { jwtTokenGenerator } from '../../elements/token-jwt/index.js';
+import type { RegistryPolicy } from '../../elements/registry-authorize/index.js';
 import { registry } from '../../presets/registry/index.js';
 import { AddressBook, type Transport } from './addresses.js';
 import { SandboxNode } from './node.js';
@@ -36,6 +38,10 @@ export interface SandboxOptions {
   readonly forwardersPerNode?: number;
   /** The logger every component logs to (e.g. `jsonLogger('debug')` while debugging a test). Default silent. */
   readonly logger?: Logger;
+  /** Authorize policies of every nsmgr's NetworkService chain. Default: none. */
+  readonly nsmgrAuthorizePolicies?: readonly AuthorizePolicy[];
+  /** Registry policies (e.g. `clientAllowedPolicy()`) on the registry and every nsmgr. Default: none. */
+  readonly registryPolicies?: readonly RegistryPolicy[];
 }
 
 type Settled = Required<Omit<SandboxOptions, 'clock' | 'logger'>> & { readonly clock: Clock | undefined };
@@ -60,6 +66,8 @@ export class Domain {
       nsmgrDefaultExpirationMs: options.nsmgrDefaultExpirationMs ?? 60_000,
       tokenLifetimeMs: options.tokenLifetimeMs ?? 3_600_000,
       forwardersPerNode: options.forwardersPerNode ?? 1,
+      nsmgrAuthorizePolicies: options.nsmgrAuthorizePolicies ?? [],
+      registryPolicies: options.registryPolicies ?? [],
     };
     const base =
       options.logger === undefined
@@ -79,7 +87,12 @@ export class Domain {
 
   /** A gRPC dialer that sends `name`'s token with every call. */
   dialerFor(name: string): Dialer {
-    return tokenDialer(this.#grpc, this.tokens(name));
+    return this.dialerWith(this.tokens(name));
+  }
+
+  /** A gRPC dialer (on the domain's channels) that sends `tokenGenerator`'s tokens with every call. */
+  dialerWith(tokenGenerator: TokenGenerator): Dialer {
+    return tokenDialer(this.#grpc, tokenGenerator);
   }
 
   /** A context for one call: the domain's clock, cancelled with `signal`, 15 s to run. */
@@ -118,6 +131,7 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Domai
             tokenGenerator: domain.tokens('registry'),
             chainSignal,
             defaultExpirationMs: domain.options.registryDefaultExpirationMs,
+            policies: domain.options.registryPolicies,
           }),
         domain.ctx,
       );

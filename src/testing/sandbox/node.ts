@@ -6,11 +6,9 @@ import {
   type NetworkServiceElement,
   type NetworkServiceHandler,
 } from '../../chain/network-service.js';
-import type { NseRegistryHandler } from '../../chain/registry.js';
+import type { NseRegistryElement, NseRegistryHandler } from '../../chain/registry.js';
 import type { TokenGenerator } from '../../chain/token.js';
 import type { AuthorizePolicy } from '../../elements/authorize/index.js';
-import { tokenDialer } from '../../elements/token-dialer/index.js';
-import { grpcDialer } from '../../api/peer.js';
 import { retryClient } from '../../elements/retry/index.js';
 import { clientElements, type ClientOptions } from '../../presets/client/index.js';
 import { endpoint } from '../../presets/endpoint/index.js';
@@ -112,6 +110,8 @@ export class SandboxNode {
           chainSignal,
           defaultExpirationMs: domain.options.nsmgrDefaultExpirationMs,
           env: { NODE_NAME: `node[${this.index}]` },
+          authorizePolicies: domain.options.nsmgrAuthorizePolicies,
+          registryPolicies: domain.options.registryPolicies,
         });
         return { ...mgr, inspect: { elements: mgr.elements, clientElements: mgr.clientElements } };
       },
@@ -227,39 +227,46 @@ export class SandboxNode {
       ...heal,
       name,
       url: this.nsmgr.url,
-      dialer:
-        tokenGenerator === undefined ? domain.dialerFor(name) : tokenDialer(grpcDialer(), tokenGenerator),
+      dialer: tokenGenerator === undefined ? domain.dialerFor(name) : domain.dialerWith(tokenGenerator),
       chainSignal: stop.signal,
     });
     const bound = networkServiceHandler(elements);
     const handler =
       withoutRetry === true ? bound : retryClient(bound, { tryTimeoutMs: 15_000, intervalMs: 100 });
-    return { request: handler.request, close: handler.close, elements, stop: () => stop.abort() };
+    return { ...handler, elements, stop: () => stop.abort() };
   }
 
-  /** An NS registry client through this node's nsmgr. */
-  nsRegistry(name = `ns-client-${this.index}`): ReturnType<typeof nsRegistryClient> {
+  /** An NS registry client through this node's nsmgr, sending `name`'s token. */
+  nsRegistry(
+    name = `ns-client-${this.index}`,
+    options: { readonly withoutRetry?: boolean } = {},
+  ): ReturnType<typeof nsRegistryClient> {
     const stop = new AbortController();
     this.domain.onClose(() => stop.abort());
     return nsRegistryClient({
       url: this.nsmgr.url,
       dialer: this.domain.dialerFor(name),
       chainSignal: stop.signal,
+      retry: options.withoutRetry !== true,
     });
   }
 
   /**
    * An NSE registry client of this node's nsmgr (refreshing what it registers), living until `chainSignal`
-   * aborts; `tokenGenerator` defaults to the domain's, named `name`.
+   * aborts; `tokenGenerator` defaults to the domain's, named `name`; `additional` go before its connect.
    */
-  nseRegistry(chainSignal: AbortSignal, name: string, tokenGenerator?: TokenGenerator): NseRegistryHandler {
+  nseRegistry(
+    chainSignal: AbortSignal,
+    name: string,
+    tokenGenerator?: TokenGenerator,
+    additional: readonly NseRegistryElement[] = [],
+  ): NseRegistryHandler {
+    const { domain } = this;
     return nseRegistryClient({
       url: this.nsmgr.url,
-      dialer:
-        tokenGenerator === undefined
-          ? this.domain.dialerFor(name)
-          : tokenDialer(grpcDialer(), tokenGenerator),
+      dialer: tokenGenerator === undefined ? domain.dialerFor(name) : domain.dialerWith(tokenGenerator),
       chainSignal,
+      additional,
     });
   }
 
