@@ -44,6 +44,8 @@ export interface Counter extends NetworkServiceElement {
   readonly closes: number;
   /** Distinct connection ids seen by Request. */
   readonly uniqueRequests: number;
+  /** Distinct connection ids seen by Close. */
+  readonly uniqueCloses: number;
   reset(): void;
 }
 
@@ -51,6 +53,7 @@ export function count(): Counter {
   let requests = 0;
   let closes = 0;
   const ids = new Set<string>();
+  const closedIds = new Set<string>();
   return {
     name: 'count',
     get requests() {
@@ -62,10 +65,14 @@ export function count(): Counter {
     get uniqueRequests() {
       return ids.size;
     },
+    get uniqueCloses() {
+      return closedIds.size;
+    },
     reset() {
       requests = 0;
       closes = 0;
       ids.clear();
+      closedIds.clear();
     },
     request(request, ctx, next) {
       requests++;
@@ -74,6 +81,7 @@ export function count(): Counter {
     },
     close(connection, ctx, next) {
       closes++;
+      closedIds.add(connection.id);
       return next.close(connection, ctx);
     },
   };
