@@ -41,6 +41,17 @@ function callOptions(ctx: CallContext): { metadata: Metadata; options: CallOptio
   return { metadata, options: remaining === undefined ? {} : { deadline: Date.now() + remaining } };
 }
 
+/**
+ * Cancels a grpc-js call. grpc-js (1.14) still creates and starts the call underneath when it is cancelled right
+ * after it was made: its resolving call makes its child in a promise callback without checking that it has
+ * ended, so the server would get a call that nothing ever ends (a monitor stream stays subscribed there). A
+ * second cancel on the next turn of the event loop reaches that child; on a call already over it does nothing.
+ */
+function cancelCall(call: { cancel(): void }): void {
+  call.cancel();
+  setImmediate(() => call.cancel());
+}
+
 /** One channel to an NSM peer, shared by every client made on it. */
 export class NsmConnection {
   readonly url: string;
@@ -91,7 +102,7 @@ export class NsmConnection {
           else resolve(response as TResponse);
         },
       );
-      const onAbort = (): void => call.cancel();
+      const onAbort = (): void => cancelCall(call);
       signal.addEventListener('abort', onAbort, { once: true });
       const sink = receivedHeadersSink(ctx);
       if (sink)
@@ -126,7 +137,7 @@ export class NsmConnection {
         options,
       );
       let over = false;
-      const onAbort = (): void => call.cancel();
+      const onAbort = (): void => cancelCall(call);
       signal.addEventListener('abort', onAbort, { once: true });
       call.on('data', (value: TResponse) => subscriber.next(value));
       call.on('end', () => {
@@ -140,7 +151,7 @@ export class NsmConnection {
       });
       return () => {
         signal.removeEventListener('abort', onAbort);
-        if (!over) call.cancel();
+        if (!over) cancelCall(call);
       };
     });
   }

@@ -10,36 +10,10 @@ import type { NetworkServiceRequest } from '../../src/api/gen/networkservice.js'
 import { Code, ConfigError, StatusError } from '../../src/chain/errors.js';
 import type { NetworkServiceElement } from '../../src/chain/network-service.js';
 import { point2pointIpamServer } from '../../src/elements/point2point-ipam/index.js';
-import { count, injectError, manualClock, type ManualClock } from '../../src/testing/index.js';
-import {
-  createSandbox,
-  type Domain,
-  type SandboxForwarder,
-  type SandboxNode,
-  type SandboxOptions,
-} from '../../src/testing/sandbox/index.js';
+import { count, injectError } from '../../src/testing/index.js';
+import type { SandboxForwarder } from '../../src/testing/sandbox/index.js';
 import { defaultRequest, defaultService } from './fixtures.js';
-import { assertNothingLeft, assertStatus, rejection, withoutResourceGrowth } from './inspect.js';
-
-interface World {
-  readonly domain: Domain;
-  readonly clock: ManualClock;
-  readonly node: SandboxNode;
-}
-
-/** A one-node domain on a manual clock (so every timer is counted), closed after `body`. */
-function inSandbox(body: (world: World) => Promise<void>, options: SandboxOptions = {}): () => Promise<void> {
-  return () =>
-    withoutResourceGrowth(async () => {
-      const clock = manualClock();
-      const domain = await createSandbox({ nodes: 1, clock, ...options });
-      try {
-        await body({ domain, clock, node: domain.nodes[0]! });
-      } finally {
-        await domain.close();
-      }
-    });
-}
+import { assertNothingLeft, assertStatus, inSandbox, rejection } from './inspect.js';
 
 const withExcluded = (request: NetworkServiceRequest, excludedPrefixes: string[]): NetworkServiceRequest => ({
   ...request,

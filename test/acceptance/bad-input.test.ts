@@ -13,30 +13,10 @@ import { timestampFromMs } from '../../src/api/timestamp.js';
 import { NetworkServiceRequest } from '../../src/api/gen/networkservice.js';
 import { NetworkService } from '../../src/api/gen/registry.js';
 import { Code } from '../../src/chain/errors.js';
-import { checkRequest, count, manualClock, type ManualClock } from '../../src/testing/index.js';
-import { createSandbox, type Domain, type SandboxNode } from '../../src/testing/sandbox/index.js';
+import { checkRequest, count } from '../../src/testing/index.js';
+import type { Domain } from '../../src/testing/sandbox/index.js';
 import { defaultRequest, defaultService } from './fixtures.js';
-import { assertNothingLeft, assertStatus, rejection, withoutResourceGrowth } from './inspect.js';
-
-interface World {
-  readonly domain: Domain;
-  readonly clock: ManualClock;
-  readonly node: SandboxNode;
-}
-
-/** A one-node domain on a manual clock (so every timer is counted), closed after `body`. */
-function inSandbox(body: (world: World) => Promise<void>): () => Promise<void> {
-  return () =>
-    withoutResourceGrowth(async () => {
-      const clock = manualClock();
-      const domain = await createSandbox({ nodes: 1, clock });
-      try {
-        await body({ domain, clock, node: domain.nodes[0]! });
-      } finally {
-        await domain.close();
-      }
-    });
-}
+import { assertNothingLeft, assertStatus, inSandbox, rejection } from './inspect.js';
 
 const discovery = suite('bad input: discovery');
 

@@ -6,7 +6,14 @@
 import * as assert from 'uvu/assert';
 import { isStatusError, type Code } from '../../src/chain/errors.js';
 import type { NetworkServiceElement } from '../../src/chain/network-service.js';
-import type { Domain, SandboxClient } from '../../src/testing/sandbox/index.js';
+import { manualClock, type ManualClock } from '../../src/testing/index.js';
+import {
+  createSandbox,
+  type Domain,
+  type SandboxClient,
+  type SandboxNode,
+  type SandboxOptions,
+} from '../../src/testing/sandbox/index.js';
 import { eventually } from './fixtures.js';
 
 const counterNames = ['size', 'leases', 'subscribers', 'allocated'] as const;
@@ -103,4 +110,30 @@ export function assertStatus(error: unknown, code: Code, reason: string): void {
   assert.ok(isStatusError(error), `not a StatusError: ${String(error)}`);
   const seen = `${error.code} ${error.reason} (${error.message})`;
   assert.is(`${error.code} ${error.reason}`, `${code} ${reason}`, seen);
+}
+
+export interface World {
+  readonly domain: Domain;
+  readonly clock: ManualClock;
+  readonly node: SandboxNode;
+}
+
+/**
+ * A test body run in a one-node domain on a manual clock (so every timer is counted); the domain is closed
+ * after it, and the process must hold no more resources than before.
+ */
+export function inSandbox(
+  body: (world: World) => Promise<void>,
+  options: SandboxOptions = {},
+): () => Promise<void> {
+  return () =>
+    withoutResourceGrowth(async () => {
+      const clock = manualClock();
+      const domain = await createSandbox({ nodes: 1, clock, ...options });
+      try {
+        await body({ domain, clock, node: domain.nodes[0]! });
+      } finally {
+        await domain.close();
+      }
+    });
 }

@@ -287,6 +287,56 @@ for (const kind of transports) {
   });
 
   s.run();
+
+  const early = suite(`e2e ${kind}: MonitorConnections cancelled as soon as opened`);
+  early('a stream unsubscribed in the turn it was opened does not stay open on the server', async () => {
+    let open = 0;
+    let opened = 0;
+    const counting: MonitorHandler = {
+      monitorConnections: () =>
+        new Observable<ConnectionEvent>((subscriber) => {
+          open++;
+          opened++;
+          subscriber.next(event(ConnectionEventType.INITIAL_STATE_TRANSFER, []));
+          return () => open--;
+        }),
+    };
+    const earlyListen = new Listen(kind);
+    const earlyServer = await serve(earlyListen.url(), { monitorConnection: counting });
+    const earlyConn = dial(earlyServer.url);
+    try {
+      const earlyClient = monitorConnectionClient(earlyConn);
+      // A first stream connects the channel, so later calls skip name resolution (where grpc-js lost cancels).
+      const warm = earlyClient.monitorConnections(selector, bg()).subscribe({ error: () => undefined });
+      await noHang(
+        new Promise<void>((resolve) => {
+          const poll = (): unknown => (opened === 1 ? resolve() : setTimeout(poll, 5));
+          poll();
+        }),
+        'first stream opened',
+      );
+      warm.unsubscribe();
+      for (let i = 0; i < 20; i++) {
+        earlyClient
+          .monitorConnections(selector, bg())
+          .subscribe({ error: () => undefined })
+          .unsubscribe();
+      }
+      await noHang(
+        new Promise<void>((resolve) => {
+          const poll = (): unknown => (open === 0 ? resolve() : setTimeout(poll, 5));
+          poll();
+        }),
+        'every server stream ended',
+        3000,
+      );
+    } finally {
+      earlyConn.close();
+      await earlyServer.close(0);
+      earlyListen.cleanup();
+    }
+  });
+  early.run();
 }
 
 const leakCheck = suite('e2e monitor: leaks');

@@ -13,7 +13,7 @@ import {
 } from '../../api/gen/registry.js';
 import { clientUrlOf } from '../../chain/client-url.js';
 import { CallContext } from '../../chain/context.js';
-import { Code, ConfigError, isStatusError } from '../../chain/errors.js';
+import { Code, ConfigError, isStatusError, StatusError } from '../../chain/errors.js';
 import { networkServiceHandler, type NetworkServiceElement } from '../../chain/network-service.js';
 import type { NseRegistryHandler, NsRegistryHandler } from '../../chain/registry.js';
 import { metadata } from '../metadata/index.js';
@@ -239,6 +239,33 @@ failover('all failing: UNAVAILABLE with each error', async () => {
   const error = await rejection(handler.request(request(), bg()));
   assertStatus(error, Code.UNAVAILABLE, 'DISCOVERFORWARDER_ALL_FAILED');
   assert.is(((error as Error).cause as AggregateError).errors.length, 2);
+});
+failover('all failing with one status: that status, with each attempt in the message', async () => {
+  const refusing = (reasons: Record<string, string>): NetworkServiceElement => ({
+    name: 'refusing',
+    async request(_request, ctx) {
+      const name = clientUrlOf(ctx)?.split('/').at(-1) ?? '';
+      throw new StatusError(Code.RESOURCE_EXHAUSTED, `${name} is full`, { reason: reasons[name] ?? '' });
+    },
+  });
+  const build = (reasons: Record<string, string>) =>
+    networkServiceHandler([
+      metadata(),
+      discoverForwarderServer({
+        nsRegistry: nsRegistry([{ name: 'svc' }]),
+        nseRegistry: nseRegistry([forwarder('a'), forwarder('b')]),
+        nsmgrUrl,
+      }),
+      refusing(reasons),
+    ]);
+  const same = await rejection(build({ a: 'FULL', b: 'FULL' }).request(request(), bg()));
+  assertStatus(same, Code.RESOURCE_EXHAUSTED, 'FULL');
+  assert.is(
+    (same as Error).message,
+    'discoverforwarder: all forwarders have failed: a: a is full; b: b is full',
+  );
+  const mixed = await rejection(build({ a: 'FULL', b: 'OTHER' }).request(request(), bg()));
+  assertStatus(mixed, Code.UNAVAILABLE, 'DISCOVERFORWARDER_ALL_FAILED');
 });
 failover('a failing registry: UNAVAILABLE with the cause', async () => {
   const { handler, nse } = harness([forwarder('a')]);

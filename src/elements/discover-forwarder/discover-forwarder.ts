@@ -4,6 +4,7 @@ import { cloneMessage } from '../../api/clone.js';
 import { withClientUrl } from '../../chain/client-url.js';
 import type { CallContext } from '../../chain/context.js';
 import { Code, ConfigError, StatusError } from '../../chain/errors.js';
+import { allFailed, type FailedAttempt } from '../../chain/failover.js';
 import { loggerOf } from '../../chain/logger.js';
 import { connectionMetadataKey, metadataKey, metadataOf } from '../../chain/metadata.js';
 import type { NetworkServiceElement } from '../../chain/network-service.js';
@@ -32,8 +33,11 @@ const forwarderNameKey = metadataKey<string>('discover-forwarder/name');
  * Chooses the local forwarder for a Request: the one remembered for this connection, else any forwarder whose
  * labels fit the network service's match metadata (`{p2p: "true"}` by default), preferring the one named next
  * on the path (as after an NSMgr restart). Candidates are tried in order with the forwarder URL in the context;
- * the first to succeed is remembered. A RESELECT_REQUESTED request ignores the remembered one. Close goes to the
- * remembered forwarder (or the one next on the path) when it can still be found, and always continues.
+ * the first to succeed is remembered. When all fail: UNAVAILABLE `DISCOVERFORWARDER_ALL_FAILED` listing each
+ * attempt, or the attempts' own status when they all failed with the same code and reason (the endpoint's
+ * refusal, `DISCOVER_NO_CANDIDATES`, `IPAM_EXHAUSTED`...). A RESELECT_REQUESTED request ignores the remembered
+ * one. Close goes to the remembered forwarder (or the one next on the path) when it can still be found, and
+ * always continues.
  *
  * Where in the chain: in the NSMgr, after `metadata` and before the client that dials the URL.
  * @see https://github.com/networkservicemesh/sdk/tree/main/pkg/networkservice/common/discoverforwarder
@@ -93,7 +97,7 @@ export function discoverForwarderServer(options: DiscoverForwarderServerOptions)
       }
       if (remembered === '' && !reselect) preferPrevious(candidates, nextSegmentName(connection));
 
-      const errors: unknown[] = [];
+      const failed: FailedAttempt[] = [];
       for (const forwarder of candidates) {
         try {
           const result = await next.request(cloneMessage(request), withClientUrl(ctx, forwarder.url));
@@ -106,13 +110,15 @@ export function discoverForwarderServer(options: DiscoverForwarderServerOptions)
             url: forwarder.url,
             error,
           });
-          errors.push(error);
+          failed.push({ candidate: forwarder.name, error });
         }
       }
-      throw new StatusError(Code.UNAVAILABLE, 'discoverforwarder: all forwarders have failed', {
-        reason: 'DISCOVERFORWARDER_ALL_FAILED',
-        cause: new AggregateError(errors, `discoverforwarder: ${errors.length} forwarders failed`),
-      });
+      throw allFailed(
+        'discoverforwarder',
+        'all forwarders have failed',
+        'DISCOVERFORWARDER_ALL_FAILED',
+        failed,
+      );
     },
 
     async close(connection, ctx, next) {

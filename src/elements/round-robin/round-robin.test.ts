@@ -4,7 +4,7 @@ import { NetworkServiceRequest } from '../../api/gen/networkservice.js';
 import { NetworkService, NetworkServiceEndpoint } from '../../api/gen/registry.js';
 import { clientUrlOf, withClientUrl } from '../../chain/client-url.js';
 import { CallContext } from '../../chain/context.js';
-import { Code, isStatusError } from '../../chain/errors.js';
+import { Code, isStatusError, StatusError } from '../../chain/errors.js';
 import { networkServiceHandler, type NetworkServiceElement } from '../../chain/network-service.js';
 import { withCandidates } from '../discover/index.js';
 import { roundRobinServer } from './index.js';
@@ -125,6 +125,34 @@ failover('all candidates failing: UNAVAILABLE with every attempt error', async (
     error.cause.errors.map((e: Error) => e.message),
     ['a failed', 'b failed'],
   );
+});
+failover('all failing with the same status: that status passes, each attempt in the message', async () => {
+  const full = (reasonOf: (nse: string) => string): NetworkServiceElement => ({
+    name: 'full',
+    async request(request) {
+      const nse = request.connection?.networkServiceEndpointName ?? '';
+      throw new StatusError(Code.RESOURCE_EXHAUSTED, `${nse} is full`, { reason: reasonOf(nse) });
+    },
+  });
+  const same = await rejection(
+    networkServiceHandler([roundRobinServer(), full(() => 'IPAM_EXHAUSTED')]).request(
+      req(),
+      ctxWith('full', ['a', 'b']),
+    ),
+  );
+  assert.ok(isStatusError(same));
+  assert.is(same.code, Code.RESOURCE_EXHAUSTED);
+  assert.is(same.reason, 'IPAM_EXHAUSTED');
+  assert.is(same.message, 'roundrobin: all candidates have failed: a: a is full; b: b is full');
+  const mixed = await rejection(
+    networkServiceHandler([roundRobinServer(), full((nse) => `R_${nse}`)]).request(
+      req(),
+      ctxWith('mixed', ['a', 'b']),
+    ),
+  );
+  assert.ok(isStatusError(mixed));
+  assert.is(mixed.code, Code.UNAVAILABLE);
+  assert.is(mixed.reason, 'ROUNDROBIN_ALL_FAILED');
 });
 failover('an abort stops at once, without trying the next candidate', async () => {
   const controller = new AbortController();

@@ -3,6 +3,7 @@ import type { NetworkServiceEndpoint } from '../../api/gen/registry.js';
 import { cloneMessage } from '../../api/clone.js';
 import { clientUrlOf, withClientUrl } from '../../chain/client-url.js';
 import { Code, StatusError } from '../../chain/errors.js';
+import { allFailed, type FailedAttempt } from '../../chain/failover.js';
 import type { NetworkServiceElement } from '../../chain/network-service.js';
 import { candidatesOf } from '../discover/index.js';
 
@@ -10,7 +11,9 @@ import { candidatesOf } from '../discover/index.js';
  * Picks among the candidates `discover` found, rotating per network service: a counter per service name,
  * shared by all connections, chooses `counter % candidates` and moves on by one per pick. Each attempt puts
  * the endpoint's URL in the context and its name on the connection; the next candidate is tried when one fails,
- * up to one attempt per candidate. With a client URL already in the context it passes through; Close too.
+ * up to one attempt per candidate. When all fail: UNAVAILABLE `ROUNDROBIN_ALL_FAILED` listing each attempt,
+ * or the attempts' own status when they all failed with the same code and reason (e.g. `IPAM_EXHAUSTED`).
+ * With a client URL already in the context it passes through; Close too.
  *
  * Where in the chain: right after `discover`, before the client that dials the URL.
  * @see https://github.com/networkservicemesh/sdk/tree/main/pkg/networkservice/common/roundrobin
@@ -37,7 +40,7 @@ export function roundRobinServer(): NetworkServiceElement {
         );
       }
       const connection = request.connection ?? Connection.create();
-      const errors: unknown[] = [];
+      const failed: FailedAttempt[] = [];
       for (let i = 0; i < candidates.nses.length; i++) {
         const nse = pick(candidates.ns.name, candidates.nses);
         const attempt = cloneMessage({
@@ -48,13 +51,10 @@ export function roundRobinServer(): NetworkServiceElement {
           return await next.request(attempt, withClientUrl(ctx, nse.url));
         } catch (error) {
           if (ctx.signal.aborted) throw ctx.signal.reason;
-          errors.push(error);
+          failed.push({ candidate: nse.name, error });
         }
       }
-      throw new StatusError(Code.UNAVAILABLE, 'roundrobin: all candidates have failed', {
-        reason: 'ROUNDROBIN_ALL_FAILED',
-        cause: new AggregateError(errors, `roundrobin: ${errors.length} attempts failed`),
-      });
+      throw allFailed('roundrobin', 'all candidates have failed', 'ROUNDROBIN_ALL_FAILED', failed);
     },
   };
 }
