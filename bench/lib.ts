@@ -1,7 +1,7 @@
 /** Shared helpers for the benchmarks: machine description, percentiles, and writing results as JSON. */
 import { NetworkServiceRequest } from '../src/api/gen/networkservice.js';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { cpus, totalmem, type } from 'node:os';
+import { cpus, loadavg, totalmem, type } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -49,6 +49,9 @@ export function writeResults(name: string, results: unknown): string {
   writeFileSync(path, `${JSON.stringify(doc, null, 2)}\n`);
   return path;
 }
+
+/** The 1-minute load average (the machine is shared: a high one means noisy numbers). */
+export const loadAverage = (): number => round(loadavg()[0] ?? NaN, 2);
 
 /** Rounds to `digits` decimals, for readable JSON and tables. */
 export const round = (value: number, digits = 1): number => Number(value.toFixed(digits));

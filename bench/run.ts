@@ -9,11 +9,18 @@ import { fileURLToPath } from 'node:url';
 import { resultsDir } from './lib.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const benchmarks = ['chain-overhead', 'begin-throughput', 'grpc-roundtrip'];
+/** Each benchmark and the node flags its process needs. */
+const benchmarks: [string, string[]][] = [
+  ['chain-overhead', []],
+  ['begin-throughput', []],
+  ['grpc-roundtrip', []],
+  ['connect', []],
+  ['connect-heap', ['--expose-gc']],
+];
 
-for (const name of benchmarks) {
+for (const [name, flags] of benchmarks) {
   console.log(`\n=== ${name} ===`);
-  const child = spawnSync(process.execPath, ['--import', 'tsx', join(here, `${name}.ts`)], {
+  const child = spawnSync(process.execPath, [...flags, '--import', 'tsx', join(here, `${name}.ts`)], {
     stdio: 'inherit',
   });
   if (child.status !== 0) {
@@ -39,6 +46,18 @@ const begin = read<{
 const grpc = read<{ p50Ratio: number; throughputRatio: number; targetRatio: number; pass: boolean }>(
   'grpc-roundtrip',
 );
+type Latency = { heal: { request: { p50: number } } };
+const connect = read<{
+  local: Latency;
+  remote: Latency;
+  bestRate: number;
+  pass: { localP50: boolean; remoteP50: boolean; connectsPerSec: boolean };
+}>('connect');
+const heap = read<{
+  nsmgrHeal: { perConnectionKB: number };
+  wholeProcess: { perConnectionKB: number };
+  pass: boolean;
+}>('connect-heap');
 const verdict = (pass: boolean): string => (pass ? 'PASS' : 'FAIL');
 console.log('\n=== summary ===');
 console.log(
@@ -52,4 +71,10 @@ console.log(
 console.log(
   `grpc: ours/bare p50 ${grpc.p50Ratio}x, throughput ${grpc.throughputRatio}x ` +
     `(target ${grpc.targetRatio}x) ${verdict(grpc.pass)}`,
+);
+console.log(
+  `connect: local p50 ${connect.local.heal.request.p50} ms ${verdict(connect.pass.localP50)}, remote p50 ` +
+    `${connect.remote.heal.request.p50} ms ${verdict(connect.pass.remoteP50)}, ${connect.bestRate} connects/s ` +
+    `${verdict(connect.pass.connectsPerSec)}; nsmgr heap ${heap.nsmgrHeal.perConnectionKB} KB/connection ` +
+    `${verdict(heap.pass)} (whole process ${heap.wholeProcess.perConnectionKB} KB)`,
 );

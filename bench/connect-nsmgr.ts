@@ -1,0 +1,34 @@
+/**
+ * Child process of connect-heap.ts: runs one sandbox nsmgr and nothing else, so its heap can be measured
+ * alone. Started with `node --expose-gc --import tsx` and an IPC channel; BENCH_REGISTRY_URL is the parent's
+ * registry. Sends `{ url }` once serving, answers `'probe'` with its heap and CPU readings (probe.ts) and
+ * `'stop'` by closing the nsmgr and exiting.
+ */
+import type { RestartableServer } from '../src/testing/sandbox/index.js';
+import { Domain, SandboxNode } from '../src/testing/sandbox/index.js';
+import { probe } from './probe.js';
+
+const registryUrl = process.env['BENCH_REGISTRY_URL'];
+if (registryUrl === undefined || process.send === undefined) {
+  throw new Error('connect-nsmgr: run by connect-heap.ts (needs BENCH_REGISTRY_URL and IPC)');
+}
+const send = (message: unknown): void => {
+  process.send?.(message);
+};
+
+// The same construction as createSandbox's node 0, pointed at the parent's registry.
+const domain = new Domain({ nodes: 1, transport: 'tcp', registry: true });
+domain.registry = { url: registryUrl } as unknown as RestartableServer;
+const node = new SandboxNode(domain, 0, 'nsmgr-0');
+domain.nodes.push(node);
+await node.startNsmgr();
+
+process.on('message', (message) => {
+  if (message === 'probe') {
+    void probe().then(send);
+  } else if (message === 'stop') {
+    domain.registry = undefined;
+    void domain.close().then(() => process.disconnect());
+  }
+});
+send({ url: node.nsmgr.url });
