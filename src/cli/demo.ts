@@ -1,75 +1,115 @@
 /**
- * `nsm demo`: a whole mesh in this process, over real gRPC on loopback: a registry, an nsmgr and a forwarder
- * per node, an ICMP-responder-style endpoint (point-to-point IPAM, kernel mechanism) and a client. It connects,
- * refreshes and closes, printing each step. The forwarders record the data-plane work instead of doing it (the
- * kernel data plane is the next stage); the control plane is the real one.
+ * `nsm demo`: a registry, an nsmgr and a forwarder per node, an icmp-responder endpoint and a client, each a
+ * separate `nsm` process; the pods are network namespaces (`nsm-demo-<id>-nsc`, `-nse`), and with `--nodes 2`
+ * so are the nodes, joined by an underlay veth. It shows the processes coming up, then the connection live
+ * (path, mechanism, interfaces, addresses, ping) until Ctrl-C, and then removes everything. `--once` connects,
+ * pings both ways, prints one summary line and removes everything; its exit code says whether traffic flowed.
+ * Without root (or without `ip netns`) the same processes run with a recording data plane, and it says so.
+ * @module
  */
-import { randomUUID } from 'node:crypto';
-import type { Connection } from '../api/gen/connection.js';
-import { NetworkServiceRequest } from '../api/gen/networkservice.js';
-import { NetworkService } from '../api/gen/registry.js';
-import { kernelClient } from '../elements/mechanisms/index.js';
-import { point2pointIpamServer } from '../elements/point2point-ipam/index.js';
-import { createSandbox } from '../testing/sandbox/index.js';
+import { ConfigProblem } from '../config/index.js';
+import { DemoRun, type DemoIo, type DemoOptions } from './demo/run.js';
 
-type Print = (line: string) => void;
+export type { DemoIo, DemoOptions } from './demo/run.js';
 
-export interface DemoOptions {
-  readonly nodes: number;
-}
+export const DEMO_USAGE = `usage: nsm demo [--nodes 1|2] [--once [--verbose]] [--logs DIR]
 
-async function timed<T>(work: () => Promise<T>): Promise<[T, string]> {
-  const start = performance.now();
-  const result = await work();
-  return [result, `${(performance.now() - start).toFixed(1)} ms`];
-}
+Starts a registry, an nsmgr, a forwarder, an icmp-responder endpoint and a client as separate processes,
+with the client's and the endpoint's pods as network namespaces (nsm-demo-<id>-nsc, -nse), shows them coming
+up, then the connection live (path, mechanism, interfaces, addresses, ping RTT) until Ctrl-C, and removes
+everything. --nodes 2 puts the endpoint on a second node: two more namespaces as nodes joined by an underlay
+veth (172.30.0.0/30), an nsmgr and a forwarder in each, VXLAN between them.
 
-function describe(connection: Connection): string[] {
-  const ip = connection.context?.ipContext;
-  const path = connection.path?.pathSegments.map((segment) => segment.name).join(' → ') ?? '';
-  return [
-    `  path (${connection.path?.pathSegments.length ?? 0} hops): ${path}`,
-    `  client asked for: ${connection.mechanism?.type ?? 'KERNEL'} (the kernel forwarder negotiates it in the next stage)`,
-    `  addresses: client ${ip?.srcIpAddrs.join(',') ?? '-'}  endpoint ${ip?.dstIpAddrs.join(',') ?? '-'}`,
-  ];
-}
+--once      connect, ping both ways, print one summary line, remove everything; exit 0 only if traffic flowed
+--verbose   with --once: progress lines on stderr
+--logs DIR  write each process's log (JSON lines) to DIR/<name>.log
 
-export async function runDemo(print: Print, options: DemoOptions): Promise<void> {
-  const [domain, startTime] = await timed(() => createSandbox({ nodes: options.nodes }));
-  try {
-    print(`mesh up in ${startTime}: registry ${domain.registry?.url ?? '(none)'}`);
-    domain.nodes.forEach((node) =>
-      print(`  node ${node.index}: nsmgr ${node.nsmgr.url}, ${node.forwarders.size} forwarder(s)`),
-    );
-    const scope = domain.requestContext();
-    const service = 'icmp-responder';
-    await domain.nodes[0]!.nsRegistry().register(
-      NetworkService.fromPartial({ name: service, payload: 'IP' }),
-      scope.ctx,
-    );
-    const endpointNode = domain.nodes[domain.nodes.length - 1]!;
-    await endpointNode.newEndpoint({
-      registration: { name: 'icmp-responder-nse', networkServiceNames: [service] },
-      additional: [point2pointIpamServer({ prefixes: ['169.254.0.0/16'] })],
-    });
-    print(`endpoint icmp-responder-nse registered on node ${endpointNode.index} (IPAM 169.254.0.0/16)`);
-    const nsc = domain.nodes[0]!.newClient({ name: 'demo-nsc', additional: [kernelClient()] });
-    const request = NetworkServiceRequest.fromPartial({
-      connection: { id: randomUUID(), networkService: service },
-    });
-    const [connection, connectTime] = await timed(() => nsc.request(request, scope.ctx));
-    print(`connected in ${connectTime}:`);
-    describe(connection).forEach(print);
-    const [, refreshTime] = await timed(() => nsc.request({ ...request, connection }, scope.ctx));
-    print(`refreshed in ${refreshTime} (same path and addresses)`);
-    const [, closeTime] = await timed(() => nsc.close(connection, scope.ctx));
-    print(`closed in ${closeTime}`);
-    const wired = [...domain.nodes.flatMap((node) => [...node.forwarders.values()])].map(
-      (f) => f.dataPlane().live.size,
-    );
-    print(`data plane: ${wired.reduce((a, b) => a + b, 0)} wire(s) left after close (recorded, not kernel)`);
-    scope.cancel();
-  } finally {
-    await domain.close();
+Needs root for the namespaces and interfaces; without it the same processes run with a data plane that only
+records what it would do (no interfaces, no ping).
+`;
+
+/** The options in `args`; throws ConfigProblem for anything else. */
+export function demoOptions(args: readonly string[]): DemoOptions {
+  let nodes: 1 | 2 = 1;
+  let once = false;
+  let verbose = false;
+  let logs: string | undefined;
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i] ?? '';
+    const [flag, inline] = arg.startsWith('--') && arg.includes('=') ? arg.split(/=(.*)/s) : [arg];
+    const value = (): string => inline ?? args[++i] ?? '';
+    if (flag === '--once') once = true;
+    else if (flag === '--verbose' || flag === '-v') verbose = true;
+    else if (flag === '--nodes') {
+      const n = value();
+      if (n !== '1' && n !== '2') throw new ConfigProblem(`--nodes takes 1 or 2, not "${n}"`);
+      nodes = n === '1' ? 1 : 2;
+    } else if (flag === '--logs') {
+      logs = value();
+      if (logs === '') throw new ConfigProblem('--logs takes a directory');
+    } else throw new ConfigProblem(`unknown option ${arg} (see nsm demo --help)`);
   }
+  return { nodes, once, verbose, logs };
+}
+
+/**
+ * A second signal within this long of the first is the same Ctrl-C: a terminal signals the whole foreground
+ * group, and a launcher in it (tsx, npm) passes the signal on to this process as well.
+ */
+const REPEAT_MS = 1_000;
+
+/** Ctrl-C (or SIGTERM) once aborts `run.stop`; again, `run.force` too. Returns the uninstaller. */
+function interrupts(run: DemoRun): () => void {
+  let first = 0;
+  const onSignal = (): void => {
+    if (!run.stop.signal.aborted) {
+      first = performance.now();
+      run.say('\nstopping (Ctrl-C again to kill everything at once)');
+      run.stop.abort();
+    } else if (performance.now() - first > REPEAT_MS) run.force.abort();
+  };
+  const killOnExit = (): void => run.children.forEach((c) => c.kill());
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  process.on('exit', killOnExit);
+  return () => {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    process.off('exit', killOnExit);
+  };
+}
+
+/** Runs the demo; resolves the exit code. */
+export async function runDemo(options: DemoOptions, io: DemoIo): Promise<number> {
+  const run = new DemoRun(options, io);
+  const uninstall = interrupts(run);
+  let outcome = { text: '', ok: false };
+  try {
+    const connected = await run.start();
+    if (options.once) outcome = await run.check(connected);
+    else {
+      await run.live(connected);
+      outcome = { text: 'stopped', ok: true };
+    }
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    const interrupted = run.stop.signal.aborted;
+    if (!interrupted) io.stderr(`nsm demo: ${message}\n`);
+    const why = interrupted ? 'interrupted while starting' : `FAILED: ${message.split('\n')[0] ?? ''}`;
+    outcome = { text: `${run.where}: ${why}`, ok: interrupted && !options.once };
+  }
+  const { summary, clean } = await run.tearDown();
+  uninstall();
+  if (options.once) io.stdout(`demo: ${outcome.text}; ${summary}\n`);
+  else run.say(`  ${summary}${clean ? '; nothing left' : ''}`);
+  return outcome.ok && clean ? 0 : 1;
+}
+
+/** `nsm demo ...args`: the exit code. */
+export async function demoCommand(args: readonly string[], io: DemoIo): Promise<number> {
+  if (args.includes('--help') || args.includes('-h')) {
+    io.stdout(DEMO_USAGE);
+    return 0;
+  }
+  return runDemo(demoOptions(args), io);
 }

@@ -18,19 +18,11 @@ const usage = (): string =>
     ...subcommands.flatMap(({ spec }) => [...commandSummary(spec), '']),
     'Other commands:',
     '',
-    '  demo                run a whole mesh in this process and show a connection being made (--nodes 2 for remote)',
+    '  demo                run a mesh as separate processes with network namespaces as pods and show the',
+    '                      connection live (--nodes 2: across two nodes; --once: one summary line)',
     '  help [command]      show this help, or the help of a command',
     '',
   ].join('\n');
-
-function nodesOption(args: readonly string[]): number {
-  const at = args.indexOf('--nodes');
-  if (at === -1) return 1;
-  const nodes = Number(args[at + 1]);
-  if (!Number.isInteger(nodes) || nodes < 1 || nodes > 8)
-    throw new ConfigProblem('--nodes takes a whole number from 1 to 8');
-  return nodes;
-}
 
 const write = (text: string): void => void process.stdout.write(text);
 
@@ -39,15 +31,12 @@ async function main(command: string | undefined, rest: readonly string[]): Promi
   if (subcommand !== undefined) return runSubcommand(subcommand, rest, { env: process.env, stdout: write });
   switch (command) {
     case 'demo': {
-      if (rest.includes('--help')) {
-        write(
-          'usage: nsm demo [--nodes N]\n\nStarts a registry, nsmgrs, forwarders, an endpoint and a client, connects, refreshes\nand closes, printing each step. --nodes 2 puts the endpoint on a second node.\n',
-        );
-        return 0;
-      }
-      const { runDemo } = await import('./demo.js');
-      await runDemo((line) => write(`${line}\n`), { nodes: nodesOption(rest) });
-      return 0;
+      const { demoCommand } = await import('./demo.js');
+      return demoCommand(rest, {
+        stdout: write,
+        stderr: (text) => void process.stderr.write(text),
+        tty: process.stdout.isTTY,
+      });
     }
     case 'help': {
       const about = subcommands.find(({ spec }) => spec.name === rest[0]);

@@ -70,6 +70,7 @@ export async function startNsc(config: Config, component: Component): Promise<vo
       const id = `${config.name}-${i}`;
       const previous = await previousConnection(nsmgr, id, component.ctx, config.requestTimeout);
       if (previous !== undefined) logger.log('info', `taking back ${id} from the nsmgr`);
+      const begun = performance.now();
       const connection = await retrying.request(
         resumedRequest(newRequest(id, service), previous),
         component.ctx,
@@ -77,6 +78,7 @@ export async function startNsc(config: Config, component: Component): Promise<vo
       connections.push(connection);
       logger.log('info', `connected to ${connection.networkService}`, {
         connection: describeConnection(connection),
+        requestMs: Math.round((performance.now() - begun) * 10) / 10,
       });
     }
   } finally {
