@@ -9,21 +9,28 @@ import { randomBytes } from 'node:crypto';
 import { promisify } from 'node:util';
 import { CallContext } from '../src/chain/context.js';
 import { findExecutable } from '../src/kernel/index.js';
-import { quantile, round } from './lib.js';
+import { quantile, round, writeResults } from './lib.js';
 
 const exec = promisify(execFile);
 export const bg = (): CallContext => CallContext.background();
-export const ip = async (...args: string[]): Promise<string> => (await exec('ip', args, { timeout: 60_000 })).stdout;
+export const ip = async (...args: string[]): Promise<string> =>
+  (await exec('ip', args, { timeout: 60_000 })).stdout;
 export const UNDERLAY = ['172.29.255.1', '172.29.255.2'] as const;
 
-/** Exits (status 0) with a message when this process can't make namespaces (not root, no ip/nsenter). */
-export async function exitUnlessAble(benchmark: string): Promise<void> {
-  const missing = process.getuid?.() !== 0 ? 'not root' : undefined;
-  const tools = await Promise.all(['ip', 'nsenter'].map(async (t) => [t, await findExecutable(t)] as const));
-  const why = missing ?? tools.find(([, path]) => path === undefined)?.[0];
+/** Exits (status 0) with a message, recorded as `{ skipped }` in its results file, unless `why` is undefined. */
+export function skipIf(benchmark: string, why: string | undefined): void {
   if (why === undefined) return;
-  console.log(`${benchmark} skipped: ${why === 'not root' ? why : `no ${why} binary`}`);
+  console.log(`${benchmark} skipped: ${why}`);
+  writeResults(benchmark, { skipped: why });
   process.exit(0);
+}
+
+/** Skips (`skipIf`) when this process can't make namespaces: not root, or no ip/nsenter. */
+export async function exitUnlessAble(benchmark: string): Promise<void> {
+  if (process.getuid?.() !== 0) skipIf(benchmark, 'not root');
+  for (const tool of ['ip', 'nsenter']) {
+    if ((await findExecutable(tool)) === undefined) skipIf(benchmark, `no ${tool} binary`);
+  }
 }
 
 /** Namespaces made for one benchmark; `dispose()` deletes them (every link in them goes too). */
