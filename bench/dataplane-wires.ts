@@ -16,8 +16,20 @@ export interface Wire {
   readonly device: [string, string];
 }
 
-/** One `iperf3` run in Gbit/s: a one-off server in `wire.server`, the client in `wire.client`. */
+/** One `iperf3` run in Gbit/s; tried again once when it fails (iperf3 3.12 -R hung once under load). */
 export async function iperf(wire: Wire, reverse: boolean): Promise<number> {
+  try {
+    return await iperfOnce(wire, reverse);
+  } catch (error) {
+    console.log(
+      `iperf3 failed, trying again: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`,
+    );
+    return iperfOnce(wire, reverse);
+  }
+}
+
+/** A one-off server in `wire.server`, the client in `wire.client`. */
+async function iperfOnce(wire: Wire, reverse: boolean): Promise<number> {
   const serverArgs = ['-s', '-1', '--forceflush', '--idle-timeout', '30', '-B', wire.address];
   const server = spawn('ip', ['netns', 'exec', wire.server, 'iperf3', ...serverArgs]);
   try {
@@ -28,7 +40,8 @@ export async function iperf(wire: Wire, reverse: boolean): Promise<number> {
       server.stderr.on('data', take);
       server.once('exit', (code) => reject(new Error(`iperf3 server exited with ${code}: ${said}`)));
     });
-    const args = ['-c', wire.address, '-t', String(SECONDS), '-O', '1', '-J', ...(reverse ? ['-R'] : [])];
+    const args = ['-c', wire.address, '-t', String(SECONDS), '-O', '1', '-J'];
+    if (reverse) args.push('-R', '--rcv-timeout', '15000'); // the receiving side gives up on a stall
     const report = JSON.parse(await ip('netns', 'exec', wire.client, 'iperf3', ...args)) as {
       error?: string;
       end: { sum_received?: { bits_per_second: number } };

@@ -16,6 +16,10 @@ const benchmarks: [string, string[]][] = [
   ['grpc-roundtrip', []],
   ['connect', []],
   ['connect-heap', ['--expose-gc']],
+  // Root only (each skips with a message otherwise); minutes each.
+  ['dataplane-connect', []],
+  ['dataplane-fullstack', []],
+  ['dataplane-throughput', []],
 ];
 
 for (const [name, flags] of benchmarks) {
