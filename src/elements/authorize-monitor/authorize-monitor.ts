@@ -1,10 +1,10 @@
-import { defer, type Observable } from 'rxjs';
+import { concatMap, defer, from, type Observable } from 'rxjs';
 import type { ConnectionEvent } from '../../api/gen/connection.js';
 import { incomingHeader } from '../../chain/call-metadata.js';
-import type { CallContext } from '../../chain/context.js';
-import { Code, ConfigError, isStatusError, StatusError } from '../../chain/errors.js';
+import { Code, StatusError } from '../../chain/errors.js';
 import type { MonitorElement } from '../../chain/monitor.js';
 import { clientTokenHeader } from '../../chain/token.js';
+import { checkPolicies, validPolicies, type Policy } from '../authorize/index.js';
 import { decodeJwt } from '../token-jwt/index.js';
 
 /** What a monitor policy decides on. */
@@ -17,11 +17,8 @@ export interface MonitorPolicyInput {
   readonly connectionsBySpiffeId: ReadonlyMap<string, ReadonlySet<string>>;
 }
 
-export interface MonitorPolicy {
-  readonly name: string;
-  /** Throws (a StatusError, PERMISSION_DENIED) to refuse. */
-  check(input: MonitorPolicyInput, ctx: CallContext): void;
-}
+/** Throws (a StatusError, PERMISSION_DENIED) to refuse. */
+export type MonitorPolicy = Policy<MonitorPolicyInput>;
 
 /** The caller must own at least one connection the selector names (Go's sample monitor rego policy). */
 export function ownsConnectionPolicy(): MonitorPolicy {
@@ -55,10 +52,7 @@ export interface AuthorizeMonitorOptions {
  * @see https://github.com/networkservicemesh/sdk/tree/main/pkg/tools/monitorconnection/authorize
  */
 export function authorizeMonitor(options: AuthorizeMonitorOptions = {}): MonitorElement {
-  const policies = [...(options.policies ?? [])];
-  if (policies.some((policy) => typeof policy?.check !== 'function')) {
-    throw new ConfigError('authorize-monitor: every policy needs a check function');
-  }
+  const policies = validPolicies<MonitorPolicyInput>(options.policies, 'authorize-monitor');
   const owners = options.connectionsBySpiffeId ?? new Map<string, ReadonlySet<string>>();
   return {
     name: 'authorize-monitor',
@@ -71,20 +65,8 @@ export function authorizeMonitor(options: AuthorizeMonitorOptions = {}): Monitor
           selectorIds: selector.pathSegments.map((segment) => segment.id).filter((id) => id !== ''),
           connectionsBySpiffeId: owners,
         };
-        for (const policy of policies) {
-          try {
-            policy.check(input, ctx);
-          } catch (error) {
-            throw isStatusError(error)
-              ? error
-              : new StatusError(Code.PERMISSION_DENIED, `authorize-monitor: policy ${policy.name} failed`, {
-                  reason: 'AUTHORIZE_POLICY_FAILED',
-                  cause: error,
-                });
-          }
-        }
-        return next.monitorConnections(selector, ctx);
-      });
+        return from(checkPolicies(policies, input, ctx));
+      }).pipe(concatMap(() => next.monitorConnections(selector, ctx)));
     },
   };
 }

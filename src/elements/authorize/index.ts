@@ -12,7 +12,8 @@ import {
 
 export type { AuthorizeClientOptions } from './authorize-client.js';
 export type { AuthorizeServer, AuthorizeServerOptions } from './authorize-server.js';
-export type { AuthorizePolicy, PathPolicyInput } from './policy.js';
+export type { AuthorizePolicy, PathPolicyInput, Policy } from './policy.js';
+export { checkPolicies, validPolicies } from './policy.js';
 export { pathConsistencyPolicy, tokensChainedPolicy, tokensExpiredPolicy } from './policies.js';
 
 /**

@@ -20,11 +20,14 @@ export interface PathPolicyInput {
  * throws when it is not: a StatusError PERMISSION_DENIED with reason `AUTHORIZE_<POLICY>` for the shipped
  * policies; anything else thrown becomes PERMISSION_DENIED `AUTHORIZE_POLICY_FAILED`.
  */
-export interface AuthorizePolicy {
+export interface Policy<TInput> {
   /** Shown in logs and errors, e.g. `tokens_expired`. */
   readonly name: string;
-  check(input: PathPolicyInput, ctx: CallContext): void | Promise<void>;
+  check(input: TInput, ctx: CallContext): void | Promise<void>;
 }
+
+/** A policy on the connection path (NetworkService Request and Close). */
+export type AuthorizePolicy = Policy<PathPolicyInput>;
 
 /** A PERMISSION_DENIED error from policy `policy` with reason `reason`. */
 export function denied(policy: string, reason: string, message: string): StatusError {
@@ -32,22 +35,28 @@ export function denied(policy: string, reason: string, message: string): StatusE
 }
 
 /** A validated copy of the `policies` option. */
-export function validPolicies(policies: unknown, factory: string): readonly AuthorizePolicy[] {
+export function validPolicies<TInput = PathPolicyInput>(
+  policies: unknown,
+  factory: string,
+): readonly Policy<TInput>[] {
   if (policies === undefined) return [];
   if (!Array.isArray(policies)) throw new ConfigError(`${factory}: policies must be an array`);
   for (const policy of policies as unknown[]) {
-    const { name, check } = (policy ?? {}) as Partial<AuthorizePolicy>;
+    const { name, check } = (policy ?? {}) as Partial<Policy<TInput>>;
     if (typeof name !== 'string' || name === '' || typeof check !== 'function') {
       throw new ConfigError(`${factory}: every policy needs a non-empty name and a check function`);
     }
   }
-  return [...(policies as AuthorizePolicy[])];
+  return [...(policies as Policy<TInput>[])];
 }
 
-/** Runs `policies` in order; the first refusal is thrown (aborts pass through untouched). */
-export async function checkPolicies(
-  policies: readonly AuthorizePolicy[],
-  input: PathPolicyInput,
+/**
+ * Runs `policies` in order; the first refusal is thrown (aborts pass through untouched). Shared by every
+ * authorize element (NetworkService, MonitorConnection, registries).
+ */
+export async function checkPolicies<TInput>(
+  policies: readonly Policy<TInput>[],
+  input: TInput,
   ctx: CallContext,
 ): Promise<void> {
   for (const policy of policies) {

@@ -1,7 +1,8 @@
-import { Code, ConfigError, isStatusError, StatusError } from '../../chain/errors.js';
+import { Code, StatusError } from '../../chain/errors.js';
 import type { CallContext } from '../../chain/context.js';
 import type { NseRegistryElement, NsRegistryElement, RegistryHandler } from '../../chain/registry.js';
 import type { ElementOf } from '../../chain/compose.js';
+import { checkPolicies, validPolicies, type Policy } from '../authorize/index.js';
 
 /** What a registry policy decides on (Go's registry authorize input). */
 export interface RegistryPolicyInput {
@@ -13,11 +14,8 @@ export interface RegistryPolicyInput {
   readonly registeredPathIds: readonly string[] | undefined;
 }
 
-export interface RegistryPolicy {
-  readonly name: string;
-  /** Throws (a StatusError, PERMISSION_DENIED) to refuse. */
-  check(input: RegistryPolicyInput, ctx: CallContext): void;
-}
+/** Throws (a StatusError, PERMISSION_DENIED) to refuse. */
+export type RegistryPolicy = Policy<RegistryPolicyInput>;
 
 /**
  * Go's `client_allowed` registry policy: a name nobody registered yet is free; otherwise only the original
@@ -48,43 +46,31 @@ type Entry = { readonly name: string; readonly pathIds: readonly string[] };
 function registryAuthorize<TEntry extends Entry, TQuery, TResponse>(
   options: RegistryAuthorizeOptions,
 ): ElementOf<RegistryHandler<TEntry, TQuery, TResponse>> & { readonly size: number } {
-  const policies = [...(options.policies ?? [])];
-  if (policies.some((policy) => typeof policy?.check !== 'function')) {
-    throw new ConfigError('registry-authorize: every policy needs a check function');
-  }
+  const policies = validPolicies<RegistryPolicyInput>(options.policies, 'registry-authorize');
   const registered = new Map<string, readonly string[]>();
-  const check = (entry: TEntry, ctx: CallContext): void => {
-    const input: RegistryPolicyInput = {
-      resourceName: entry.name,
-      callerId: entry.pathIds[0] ?? '',
-      registeredPathIds: registered.get(entry.name),
-    };
-    for (const policy of policies) {
-      try {
-        policy.check(input, ctx);
-      } catch (error) {
-        throw isStatusError(error)
-          ? error
-          : new StatusError(Code.PERMISSION_DENIED, `registry-authorize: policy ${policy.name} failed`, {
-              reason: 'AUTHORIZE_POLICY_FAILED',
-              cause: error,
-            });
-      }
-    }
-  };
+  const check = (entry: TEntry, ctx: CallContext): Promise<void> =>
+    checkPolicies(
+      policies,
+      {
+        resourceName: entry.name,
+        callerId: entry.pathIds[0] ?? '',
+        registeredPathIds: registered.get(entry.name),
+      },
+      ctx,
+    );
   return {
     name: 'registry-authorize',
     get size() {
       return registered.size;
     },
     async register(entry, ctx, next) {
-      check(entry, ctx);
+      await check(entry, ctx);
       const response = await next.register(entry, ctx);
       if (!registered.has(entry.name)) registered.set(entry.name, [...entry.pathIds]);
       return response;
     },
     async unregister(entry, ctx, next) {
-      check(entry, ctx);
+      await check(entry, ctx);
       await next.unregister(entry, ctx);
       registered.delete(entry.name);
     },
