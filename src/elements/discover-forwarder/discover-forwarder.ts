@@ -9,6 +9,7 @@ import { loggerOf } from '../../chain/logger.js';
 import { connectionMetadataKey, metadataKey, metadataOf } from '../../chain/metadata.js';
 import type { NetworkServiceElement } from '../../chain/network-service.js';
 import type { NseRegistryHandler, NsRegistryHandler } from '../../chain/registry.js';
+import { candidatesOf, closeVia } from '../discover/index.js';
 import { matchForwarders, readNetworkServiceEndpointList } from '../match-utils/index.js';
 import { findNetworkService, nextSegmentName, preferPrevious, registryCall } from './lookup.js';
 
@@ -26,8 +27,10 @@ export interface DiscoverForwarderServerOptions {
   readonly nsmgrUrl?: string;
 }
 
-/** The forwarder this connection went through, remembered across refreshes. */
-const forwarderNameKey = metadataKey<string>('discover-forwarder/name');
+/** The forwarder this connection went through, remembered across refreshes and used by Close. */
+const forwarderKey = metadataKey<{ readonly name: string; readonly url: string }>(
+  'discover-forwarder/chosen',
+);
 
 /**
  * Chooses the local forwarder for a Request: the one remembered for this connection, else any forwarder whose
@@ -36,7 +39,8 @@ const forwarderNameKey = metadataKey<string>('discover-forwarder/name');
  * the first to succeed is remembered. When all fail: UNAVAILABLE `DISCOVERFORWARDER_ALL_FAILED` listing each
  * attempt, or the attempts' own status when they all failed with the same code and reason (the endpoint's
  * refusal, `DISCOVER_NO_CANDIDATES`, `IPAM_EXHAUSTED`...). A RESELECT_REQUESTED request ignores the remembered
- * one. Close goes to the remembered forwarder (or the one next on the path) when it can still be found, and
+ * one. The service comes from `discover`'s candidates when it looked it up for this same Request. Close goes to
+ * the remembered forwarder's URL (no lookup), else to the one next on the path when it can still be found, and
  * always continues.
  *
  * Where in the chain: in the NSMgr, after `metadata` and before the client that dials the URL.
@@ -74,9 +78,14 @@ export function discoverForwarderServer(options: DiscoverForwarderServerOptions)
       const metadata = metadataOf(ctx, 'server');
       const connection = request.connection ?? Connection.create();
       const reselect = connection.state === State.RESELECT_REQUESTED;
-      const remembered = reselect ? '' : (metadata.get(forwarderNameKey) ?? '');
+      const remembered = reselect ? '' : (metadata.get(forwarderKey)?.name ?? '');
 
-      const ns = await findNetworkService(nsRegistry, connection.networkService, connection.payload, ctx);
+      // discover, earlier in the same chain, may have just looked the service up: no second lookup then.
+      const found = candidatesOf(ctx)?.ns;
+      const ns =
+        found?.name === connection.networkService
+          ? found
+          : await findNetworkService(nsRegistry, connection.networkService, connection.payload, ctx);
       const listed = await registryCall(ctx, `failed to find ${forwarderServiceName} on ${nsmgrUrl}`, () =>
         findForwarders(ctx, remembered, true),
       );
@@ -101,7 +110,7 @@ export function discoverForwarderServer(options: DiscoverForwarderServerOptions)
       for (const forwarder of candidates) {
         try {
           const result = await next.request(cloneMessage(request), withClientUrl(ctx, forwarder.url));
-          if (remembered === '') metadata.set(forwarderNameKey, forwarder.name);
+          metadata.set(forwarderKey, { name: forwarder.name, url: forwarder.url });
           return result;
         } catch (error) {
           if (ctx.signal.aborted) throw ctx.signal.reason;
@@ -123,30 +132,32 @@ export function discoverForwarderServer(options: DiscoverForwarderServerOptions)
 
     async close(connection, ctx, next) {
       const logger = loggerOf(ctx);
-      const remembered = ctx.value(connectionMetadataKey)?.server.get(forwarderNameKey) ?? '';
-      const name = remembered !== '' ? remembered : nextSegmentName(connection);
+      const remembered = ctx.value(connectionMetadataKey)?.server.get(forwarderKey);
+      const name = remembered?.name ?? nextSegmentName(connection);
       if (name === '') {
         logger.log('error', 'discoverforwarder: close: the connection has no forwarder', {
           id: connection.id,
         });
         return next.close(connection, ctx);
       }
-      let found: NetworkServiceEndpoint | undefined;
-      try {
-        found = (await findForwarders(ctx, name, false))[0];
-      } catch (error) {
-        logger.log('error', `discoverforwarder: close: looking up forwarder ${name} failed`, {
-          id: connection.id,
-          error,
-        });
-      }
-      if (found === undefined) {
-        logger.log('error', `discoverforwarder: close: forwarder ${name} is not found`, {
-          id: connection.id,
-        });
-        return next.close(connection, ctx);
-      }
-      return next.close(connection, withClientUrl(ctx, found.url));
+      const lookup = async (): Promise<string | undefined> => {
+        try {
+          const found = (await findForwarders(ctx, name, false))[0];
+          if (found !== undefined) return found.url;
+          logger.log('error', `discoverforwarder: close: forwarder ${name} is not found`, {
+            id: connection.id,
+          });
+        } catch (error) {
+          logger.log('error', `discoverforwarder: close: looking up forwarder ${name} failed`, {
+            id: connection.id,
+            error,
+          });
+        }
+        return undefined;
+      };
+      return closeVia(ctx, remembered?.url, lookup, (url) =>
+        next.close(connection, url === undefined ? ctx : withClientUrl(ctx, url)),
+      );
     },
   };
 }

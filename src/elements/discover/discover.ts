@@ -18,6 +18,7 @@ import {
   readNetworkServiceList,
 } from '../match-utils/index.js';
 import { withCandidates } from './candidates.js';
+import { closeVia, rememberedUrl, rememberTarget } from './target.js';
 
 export interface DiscoverServerOptions {
   /** The NS registry to look services up in (used as a client: only `find` is called). Required. */
@@ -32,7 +33,8 @@ export interface DiscoverServerOptions {
  * listed, expired ones dropped, and the service's matches select the candidates for the client's labels; the
  * candidates go in the context for the selection element after (`candidatesOf(ctx)`), and the connection takes
  * the service's payload. With a client URL already in the context, it passes through. Close never fails on
- * discovery: it puts the named endpoint's URL in the context when it can, and always continues.
+ * discovery: it puts the named endpoint's URL in the context when it can, and always continues; with a
+ * `metadata` element before it, that is the URL the last successful Request went to (no registry lookup).
  *
  * Where in the chain: in forwarders and proxies, before `roundrobin` (which picks among the candidates) and
  * the client that dials the URL.
@@ -64,7 +66,9 @@ export function discoverServer(options: DiscoverServerOptions): NetworkServiceEl
             reason: 'DISCOVER_NSE_NOT_FOUND',
           });
         }
-        return next.request(request, withClientUrl(ctx, nse.url));
+        const response = await next.request(request, withClientUrl(ctx, nse.url));
+        rememberTarget(ctx, nse.name, nse.url);
+        return response;
       }
 
       const { networkService: name, payload } = connection;
@@ -94,7 +98,10 @@ export function discoverServer(options: DiscoverServerOptions): NetworkServiceEl
         });
       }
       const out = cloneMessage({ ...request, connection: { ...connection, payload: ns.payload } });
-      return next.request(out, withCandidates(ctx, { ns, nses }));
+      const response = await next.request(out, withCandidates(ctx, { ns, nses }));
+      const chosen = nses.find((nse) => nse.name === response.networkServiceEndpointName);
+      if (chosen !== undefined) rememberTarget(ctx, chosen.name, chosen.url);
+      return response;
     },
 
     async close(connection, ctx, next) {
@@ -107,20 +114,22 @@ export function discoverServer(options: DiscoverServerOptions): NetworkServiceEl
         });
         return next.close(connection, ctx);
       }
-      let nse: NetworkServiceEndpoint | undefined;
-      try {
-        nse = await findNse(name, ctx);
-      } catch (error) {
-        logger.log('error', `discover: close: looking up endpoint ${name} failed`, {
-          id: connection.id,
-          error,
-        });
-      }
-      if (nse === undefined) {
-        logger.log('error', `discover: close: endpoint ${name} is not found`, { id: connection.id });
-        return next.close(connection, ctx);
-      }
-      return next.close(connection, withClientUrl(ctx, nse.url));
+      const lookup = async (): Promise<string | undefined> => {
+        try {
+          const nse = await findNse(name, ctx);
+          if (nse !== undefined) return nse.url;
+          logger.log('error', `discover: close: endpoint ${name} is not found`, { id: connection.id });
+        } catch (error) {
+          logger.log('error', `discover: close: looking up endpoint ${name} failed`, {
+            id: connection.id,
+            error,
+          });
+        }
+        return undefined;
+      };
+      return closeVia(ctx, rememberedUrl(ctx, name), lookup, (url) =>
+        next.close(connection, url === undefined ? ctx : withClientUrl(ctx, url)),
+      );
     },
   };
 }

@@ -4,3 +4,4 @@
  */
 export { discoverServer, type DiscoverServerOptions } from './discover.js';
 export { candidatesOf, withCandidates, type Candidates } from './candidates.js';
+export { closeVia } from './target.js';

@@ -1,10 +1,12 @@
 /**
  * The query cache's entries: one NSE per name, each kept fresh by a background watch and dropped when not read
- * for the expire timeout (Go `querycache` cache).
+ * for the expire timeout (Go `querycache` cache). Go sweeps on a ticker; here every load and store sweeps, so
+ * the cache owns no timer: an idle cache keeps its entries (each one watch, for a registration that still
+ * exists) until the next lookup or the end of the chain.
  */
 import type { Subscription } from 'rxjs';
 import type { NetworkServiceEndpoint } from '../../api/gen/registry.js';
-import type { Clock, Timer } from '../../chain/clock.js';
+import type { Clock } from '../../chain/clock.js';
 
 interface Entry {
   nse: NetworkServiceEndpoint;
@@ -18,7 +20,6 @@ interface Entry {
 export class NseCache {
   readonly #entries = new Map<string, Entry>();
   readonly #expireTimeoutMs: number;
-  #ticker: { clock: Clock; timer: Timer } | undefined;
 
   constructor(expireTimeoutMs: number) {
     this.#expireTimeoutMs = expireTimeoutMs;
@@ -30,12 +31,9 @@ export class NseCache {
 
   /** The cached NSE for `name`, extending its life; an expired entry is evicted and misses. */
   load(name: string, clock: Clock): NetworkServiceEndpoint | undefined {
+    this.#sweep(clock.now());
     const entry = this.#entries.get(name);
     if (entry === undefined) return undefined;
-    if (entry.expiresAt < clock.now()) {
-      this.evict(name, entry);
-      return undefined;
-    }
     entry.expiresAt = clock.now() + this.#expireTimeoutMs;
     return entry.nse;
   }
@@ -49,6 +47,7 @@ export class NseCache {
     clock: Clock,
     watch: (update: (nse: NetworkServiceEndpoint) => void, evict: () => void) => Subscription,
   ): boolean {
+    this.#sweep(clock.now());
     if (this.#entries.has(nse.name)) return false;
     const entry: Entry = {
       nse,
@@ -57,7 +56,6 @@ export class NseCache {
       evicted: false,
     };
     this.#entries.set(nse.name, entry);
-    this.#startTicker(clock);
     const subscription = watch(
       (updated) => {
         entry.nse = updated;
@@ -74,27 +72,14 @@ export class NseCache {
     entry.evicted = true;
     if (this.#entries.get(name) === entry) this.#entries.delete(name);
     entry.watch?.unsubscribe();
-    if (this.#entries.size === 0) this.#stopTicker();
   }
 
   clear(): void {
     for (const [name, entry] of [...this.#entries]) this.evict(name, entry);
   }
 
-  /** Every expire timeout, evicts what was not read within it; runs only while there are entries. */
-  #startTicker(clock: Clock): void {
-    if (this.#ticker !== undefined) return;
-    const tick = (): void => {
-      const now = clock.now();
-      for (const [name, entry] of [...this.#entries]) if (entry.expiresAt < now) this.evict(name, entry);
-      if (this.#ticker !== undefined)
-        this.#ticker = { clock, timer: clock.setTimeout(tick, this.#expireTimeoutMs) };
-    };
-    this.#ticker = { clock, timer: clock.setTimeout(tick, this.#expireTimeoutMs) };
-  }
-
-  #stopTicker(): void {
-    this.#ticker?.timer.cancel();
-    this.#ticker = undefined;
+  /** Evicts what was not read within the expire timeout. */
+  #sweep(now: number): void {
+    for (const [name, entry] of this.#entries) if (entry.expiresAt < now) this.evict(name, entry);
   }
 }

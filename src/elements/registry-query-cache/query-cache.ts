@@ -22,6 +22,11 @@ function cacheKey(query: NetworkServiceEndpointQuery): string | undefined {
   return fields.length === 1 ? template.name : undefined;
 }
 
+function expired(nse: NetworkServiceEndpoint, now: number): boolean {
+  const at = nse.expirationTime;
+  return at !== undefined && at.seconds * 1000 + at.nanos / 1e6 <= now;
+}
+
 /** @internal */
 export function queryCache(
   expireTimeoutMs: number,
@@ -64,8 +69,14 @@ export function queryCache(
       if (query.watch) return next.find(query, ctx);
       return defer(() => {
         const key = cacheKey(query);
-        const cached = key === undefined ? undefined : cache.load(key, clockOf(ctx));
-        if (cached !== undefined) return of({ networkServiceEndpoint: cloneMessage(cached), deleted: false });
+        const clock = clockOf(ctx);
+        const cached = key === undefined ? undefined : cache.load(key, clock);
+        if (cached !== undefined) {
+          if (!expired(cached, clock.now()))
+            return of({ networkServiceEndpoint: cloneMessage(cached), deleted: false });
+          // Past its expiration the registration is about to be deleted: ask the registry, start afresh.
+          cache.evict(cached.name);
+        }
         return next.find(query, ctx).pipe(
           filter((response) => !response.deleted && response.networkServiceEndpoint !== undefined),
           toArray(),

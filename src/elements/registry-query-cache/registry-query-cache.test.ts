@@ -71,20 +71,48 @@ caching('found NSEs are cached by name, kept current by a watch, and evicted whe
   );
 });
 
-caching('entries read in time live on; unread ones are evicted by the periodic check', async () => {
+caching(
+  'entries read in time live on; unread ones are evicted at the next lookup, with no timer',
+  async () => {
+    const s = setup();
+    await s.store.register(nse('nse'), s.ctx());
+    await s.store.register(nse('other'), s.ctx());
+    await s.urlOf(byName(''));
+    s.fail.failing = true;
+    for (let elapsed = 0; elapsed < 2 * minute; elapsed += minute / 3) {
+      assert.is(await s.urlOf(byName('nse')), url1);
+      s.clock.advance(minute / 3);
+    }
+    assert.is(s.cache.size, 1, "'other' went unread for more than the timeout");
+    assert.is(s.memory.watchers, 1);
+    s.clock.advance(2 * minute);
+    await s.urlOf(byName('nse')).then(
+      () => assert.unreachable('should miss the cache'),
+      () => undefined,
+    );
+    assert.is(s.cache.size, 0);
+    assert.is(s.memory.watchers, 0);
+    assert.is(s.clock.pendingTimers, 0, 'the cache never holds a timer');
+  },
+);
+
+caching('a cached registration past its expiration time is not served: the registry is asked', async () => {
   const s = setup();
-  await s.store.register(nse('nse'), s.ctx());
+  const expiresAt = s.clock.now() + 10_000;
+  const expirationTime = { seconds: Math.floor(expiresAt / 1000), nanos: (expiresAt % 1000) * 1e6 };
+  await s.store.register(
+    NetworkServiceEndpoint.fromPartial({ name: 'nse', url: url1, expirationTime }),
+    s.ctx(),
+  );
   await s.urlOf(byName('nse'));
   s.fail.failing = true;
-  for (let elapsed = 0; elapsed < 2 * minute; elapsed += minute / 3) {
-    assert.is(await s.urlOf(byName('nse')), url1);
-    s.clock.advance(minute / 3);
-  }
-  s.clock.advance(minute);
-  s.clock.advance(minute);
-  assert.is(s.cache.size, 0);
-  assert.is(s.memory.watchers, 0);
-  assert.is(s.clock.pendingTimers, 0, 'the check stops with the last entry');
+  assert.is(await s.urlOf(byName('nse')), url1);
+  s.clock.advance(10_000);
+  await s.urlOf(byName('nse')).then(
+    () => assert.unreachable('an expired entry must miss'),
+    (error: unknown) => assert.is((error as Error).message, 'find error'),
+  );
+  assert.is(s.memory.watchers, 0, 'its watch ended with it');
 });
 
 caching('only name-only queries hit the cache; watch Finds pass through', async () => {

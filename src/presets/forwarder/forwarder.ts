@@ -5,11 +5,13 @@
  */
 import { networkServiceHandler, type NetworkServiceElement } from '../../chain/network-service.js';
 import type { Dialer } from '../../chain/peer.js';
-import type { NseRegistryHandler, NsRegistryHandler } from '../../chain/registry.js';
+import { nseRegistryHandler, type NseRegistryHandler, type NsRegistryHandler } from '../../chain/registry.js';
 import type { TokenGenerator } from '../../chain/token.js';
 import type { AuthorizePolicy } from '../../elements/authorize/index.js';
 import { connectServer } from '../../elements/connect/index.js';
 import { discoverServer } from '../../elements/discover/index.js';
+import { connectNseRegistryServer } from '../../elements/registry-connect/index.js';
+import { queryCacheNse } from '../../elements/registry-query-cache/index.js';
 import { mechanismTranslationClient } from '../../elements/mechanism-translation/index.js';
 import { roundRobinServer } from '../../elements/round-robin/index.js';
 import { clientElements } from '../client/index.js';
@@ -29,6 +31,11 @@ export interface ForwarderOptions {
   readonly clientElements?: readonly NetworkServiceElement[];
   readonly authorizePolicies?: readonly AuthorizePolicy[];
   readonly dialTimeoutMs?: number;
+  /**
+   * How long a cached endpoint lookup lives unread, in ms (the lookups by name go through a watch-maintained
+   * `querycache`, as in Go's forwarders). Default 60000; `false` looks every Request up.
+   */
+  readonly queryCacheTimeoutMs?: number | false;
 }
 
 export interface Forwarder extends Endpoint {
@@ -36,9 +43,16 @@ export interface Forwarder extends Endpoint {
   readonly clientElements: readonly NetworkServiceElement[];
 }
 
-/** endpoint(name) → discover → roundRobin → ...dataPlane → connect(client: mechanismTranslation → ...). */
+/** endpoint(name) → discover (NSE lookups through querycache) → roundRobin → ...dataPlane → connect(client: mechanismTranslation → ...). */
 export function forwarder(options: ForwarderOptions): Forwarder {
-  const { name, dialer, chainSignal } = options;
+  const { name, dialer, chainSignal, queryCacheTimeoutMs = 60_000 } = options;
+  const nseRegistry =
+    queryCacheTimeoutMs === false
+      ? options.nseRegistry
+      : nseRegistryHandler([
+          queryCacheNse({ expireTimeoutMs: queryCacheTimeoutMs, chainSignal }),
+          connectNseRegistryServer(options.nseRegistry),
+        ]);
   const onwardElements = clientElements({
     name,
     dialer,
@@ -54,7 +68,7 @@ export function forwarder(options: ForwarderOptions): Forwarder {
     chainSignal,
     authorizePolicies: options.authorizePolicies ?? [],
     additional: [
-      discoverServer({ nsRegistry: options.nsRegistry, nseRegistry: options.nseRegistry }),
+      discoverServer({ nsRegistry: options.nsRegistry, nseRegistry }),
       roundRobinServer(),
       ...(options.dataPlane ?? []),
       connectServer(onward),
