@@ -1,24 +1,30 @@
 /**
- * The query cache's entries: one NSE per name, each kept fresh by a background watch and dropped when not read
- * for the expire timeout (Go `querycache` cache). Go sweeps on a ticker; here every load and store sweeps, so
- * the cache owns no timer: an idle cache keeps its entries (each one watch, for a registration that still
- * exists) until the next lookup or the end of the chain.
+ * The query cache's entries: the answer to one query (its items by name), kept current by a background watch
+ * of the same query and dropped when not read for the expire timeout. Go sweeps on a ticker; here every
+ * lookup sweeps, so the cache owns no timer: an idle cache keeps its entries (one watch each) until the next
+ * lookup or the end of the chain.
  */
 import type { Subscription } from 'rxjs';
-import type { NetworkServiceEndpoint } from '../../api/gen/registry.js';
-import type { Clock } from '../../chain/clock.js';
 
-interface Entry {
-  nse: NetworkServiceEndpoint;
+interface Entry<T> {
+  readonly items: Map<string, T>;
   expiresAt: number;
-  /** The background watch keeping `nse` current; ended on eviction. */
+  /** The background watch keeping `items` current; ended on eviction. */
   watch: Subscription | undefined;
   evicted: boolean;
 }
 
+/** What a background watch reports. */
+export interface WatchSink<T> {
+  upsert(name: string, item: T): void;
+  remove(name: string): void;
+  /** The watch ended or failed: the entry can no longer be trusted. */
+  evict(): void;
+}
+
 /** @internal */
-export class NseCache {
-  readonly #entries = new Map<string, Entry>();
+export class QueryCache<T> {
+  readonly #entries = new Map<string, Entry<T>>();
   readonly #expireTimeoutMs: number;
 
   constructor(expireTimeoutMs: number) {
@@ -29,57 +35,60 @@ export class NseCache {
     return this.#entries.size;
   }
 
-  /** The cached NSE for `name`, extending its life; an expired entry is evicted and misses. */
-  load(name: string, clock: Clock): NetworkServiceEndpoint | undefined {
-    this.#sweep(clock.now());
-    const entry = this.#entries.get(name);
+  /** The cached items for `key`, extending the entry's life; undefined when absent or emptied by deletions. */
+  load(key: string, now: number): T[] | undefined {
+    this.#sweep(now);
+    const entry = this.#entries.get(key);
     if (entry === undefined) return undefined;
-    entry.expiresAt = clock.now() + this.#expireTimeoutMs;
-    return entry.nse;
+    if (entry.items.size === 0) {
+      this.evict(key, entry);
+      return undefined;
+    }
+    entry.expiresAt = now + this.#expireTimeoutMs;
+    return [...entry.items.values()];
   }
 
   /**
-   * Stores `nse` unless its name is cached already; `watch` is then called to start the entry's background
-   * watch, which reports through `update` and `evict`. Returns false when the name was cached.
+   * Caches `items` under `key` unless an answer is cached already; `watch` is then called to start the entry's
+   * background watch, which reports through the sink.
    */
   store(
-    nse: NetworkServiceEndpoint,
-    clock: Clock,
-    watch: (update: (nse: NetworkServiceEndpoint) => void, evict: () => void) => Subscription,
-  ): boolean {
-    this.#sweep(clock.now());
-    if (this.#entries.has(nse.name)) return false;
-    const entry: Entry = {
-      nse,
-      expiresAt: clock.now() + this.#expireTimeoutMs,
+    key: string,
+    items: ReadonlyMap<string, T>,
+    now: number,
+    watch: (sink: WatchSink<T>) => Subscription,
+  ): void {
+    this.#sweep(now);
+    if (this.#entries.has(key)) return;
+    const entry: Entry<T> = {
+      items: new Map(items),
+      expiresAt: now + this.#expireTimeoutMs,
       watch: undefined,
       evicted: false,
     };
-    this.#entries.set(nse.name, entry);
-    const subscription = watch(
-      (updated) => {
-        entry.nse = updated;
-      },
-      () => this.evict(nse.name, entry),
-    );
+    this.#entries.set(key, entry);
+    const subscription = watch({
+      upsert: (name, item) => void entry.items.set(name, item),
+      remove: (name) => void entry.items.delete(name),
+      evict: () => this.evict(key, entry),
+    });
     if (entry.evicted) subscription.unsubscribe();
     else entry.watch = subscription;
-    return true;
   }
 
-  evict(name: string, entry: Entry | undefined = this.#entries.get(name)): void {
+  evict(key: string, entry: Entry<T> | undefined = this.#entries.get(key)): void {
     if (entry === undefined || entry.evicted) return;
     entry.evicted = true;
-    if (this.#entries.get(name) === entry) this.#entries.delete(name);
+    if (this.#entries.get(key) === entry) this.#entries.delete(key);
     entry.watch?.unsubscribe();
   }
 
   clear(): void {
-    for (const [name, entry] of [...this.#entries]) this.evict(name, entry);
+    for (const [key, entry] of [...this.#entries]) this.evict(key, entry);
   }
 
   /** Evicts what was not read within the expire timeout. */
   #sweep(now: number): void {
-    for (const [name, entry] of this.#entries) if (entry.expiresAt < now) this.evict(name, entry);
+    for (const [key, entry] of this.#entries) if (entry.expiresAt < now) this.evict(key, entry);
   }
 }

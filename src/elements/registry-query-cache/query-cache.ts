@@ -1,95 +1,84 @@
 /**
- * Find caching for an NSE registry client (Go `registry/common/querycache`).
+ * Find caching for registry clients, shared by the NS and NSE variants: a non-watch Find is answered from the
+ * cached answer to the same query, which a background watch of that query keeps current.
  */
-import { defer, filter, from, mergeMap, of, toArray, type Observable } from 'rxjs';
-import { cloneMessage } from '../../api/clone.js';
-import {
-  NetworkServiceEndpoint,
-  type NetworkServiceEndpointQuery,
-  type NetworkServiceEndpointResponse,
-} from '../../api/gen/registry.js';
+import { defer, filter, from, mergeMap, toArray, type Observable, type Subscription } from 'rxjs';
 import { withCancel } from '../../chain/cancel.js';
 import { clockOf } from '../../chain/clock.js';
 import { CallContext } from '../../chain/context.js';
-import type { NseRegistryElement, NseRegistryHandler } from '../../chain/registry.js';
-import { NseCache } from './cache.js';
+import { QueryCache, type WatchSink } from './cache.js';
 
-/** The name when `query` asks for exactly one NSE by name and nothing else; such queries hit the cache. */
-function cacheKey(query: NetworkServiceEndpointQuery): string | undefined {
-  const template = query.networkServiceEndpoint;
-  if (template === undefined || template.name === '') return undefined;
-  const fields = Object.keys(NetworkServiceEndpoint.toJSON(template) as object);
-  return fields.length === 1 ? template.name : undefined;
+/** How one registry's queries, responses and items are read. */
+export interface RegistryKind<TQuery extends { readonly watch: boolean }, TResponse, TItem> {
+  /** The cache key of a query (its template, in canonical JSON). */
+  keyOf(query: TQuery): string;
+  itemOf(response: TResponse): TItem | undefined;
+  isDeleted(response: TResponse): boolean;
+  responseOf(item: TItem): TResponse;
+  nameOf(item: TItem): string;
+  /** Whether the registration is past its own expiration time (never for kinds without one). */
+  expired(item: TItem, now: number): boolean;
+  clone(item: TItem): TItem;
 }
 
-function expired(nse: NetworkServiceEndpoint, now: number): boolean {
-  const at = nse.expirationTime;
-  return at !== undefined && at.seconds * 1000 + at.nanos / 1e6 <= now;
-}
+type Find<TQuery, TResponse> = (query: TQuery, ctx: CallContext) => Observable<TResponse>;
 
-/** @internal */
-export function queryCache(
+/** @internal The `find` of a caching element for registry `kind`. */
+export function cachingFind<TQuery extends { readonly watch: boolean }, TResponse, TItem>(
+  kind: RegistryKind<TQuery, TResponse, TItem>,
   expireTimeoutMs: number,
   chainSignal: AbortSignal | undefined,
-): NseRegistryElement & { readonly size: number } {
-  const cache = new NseCache(expireTimeoutMs);
+): {
+  find: (query: TQuery, ctx: CallContext, next: Find<TQuery, TResponse>) => Observable<TResponse>;
+  cache: QueryCache<TItem>;
+} {
+  const cache = new QueryCache<TItem>(expireTimeoutMs);
   chainSignal?.addEventListener('abort', () => cache.clear(), { once: true });
 
-  /** Starts the background watch of one cached name, on a context that lives until eviction or chain end. */
+  /** The background watch of one cached query, on a context that lives until eviction or chain end. */
   const watchFor =
-    (name: string, ctx: CallContext, next: NseRegistryHandler) =>
-    (update: (nse: NetworkServiceEndpoint) => void, evict: () => void) => {
+    (query: TQuery, ctx: CallContext, next: Find<TQuery, TResponse>) =>
+    (sink: WatchSink<TItem>): Subscription => {
       const scope = withCancel(CallContext.of({ signal: chainSignal }).withValuesOf(ctx));
-      const query = { networkServiceEndpoint: NetworkServiceEndpoint.fromPartial({ name }), watch: true };
-      const subscription = defer(() => next.find(query, scope.ctx)).subscribe({
+      const subscription = defer(() => next({ ...query, watch: true }, scope.ctx)).subscribe({
         next: (response) => {
-          const nse = response.networkServiceEndpoint;
-          if (nse?.name !== name) return;
-          if (response.deleted) evict();
-          else update(cloneMessage(nse));
+          const item = kind.itemOf(response);
+          if (item === undefined) return;
+          if (kind.isDeleted(response)) sink.remove(kind.nameOf(item));
+          else sink.upsert(kind.nameOf(item), kind.clone(item));
         },
-        error: evict,
-        complete: evict,
+        error: () => sink.evict(),
+        complete: () => sink.evict(),
       });
       subscription.add(() => scope.cancel());
       return subscription;
     };
 
-  const store = (found: NetworkServiceEndpoint[], ctx: CallContext, next: NseRegistryHandler): void => {
-    if (chainSignal?.aborted) return;
-    for (const nse of found) cache.store(cloneMessage(nse), clockOf(ctx), watchFor(nse.name, ctx, next));
+  const find = (query: TQuery, ctx: CallContext, next: Find<TQuery, TResponse>): Observable<TResponse> => {
+    if (query.watch) return next(query, ctx);
+    return defer(() => {
+      const key = kind.keyOf(query);
+      const now = clockOf(ctx).now();
+      const cached = cache.load(key, now)?.filter((item) => !kind.expired(item, now));
+      // An answer emptied by deletions or expirations is not trusted: the registry is asked again.
+      if (cached !== undefined && cached.length > 0)
+        return from(cached.map((item) => kind.responseOf(kind.clone(item))));
+      return next(query, ctx).pipe(
+        filter((response) => !kind.isDeleted(response) && kind.itemOf(response) !== undefined),
+        toArray(),
+        mergeMap((responses) => {
+          const items = new Map<string, TItem>();
+          for (const response of responses) {
+            const item = kind.itemOf(response) as TItem;
+            items.set(kind.nameOf(item), kind.clone(item));
+          }
+          // Empty answers are not cached: a registration that is about to arrive must be found at once.
+          if (items.size > 0 && !chainSignal?.aborted)
+            cache.store(key, items, clockOf(ctx).now(), watchFor(query, ctx, next));
+          return from(responses);
+        }),
+      );
+    });
   };
-
-  return {
-    name: 'registry-query-cache',
-    get size() {
-      return cache.size;
-    },
-    find(query, ctx, next): Observable<NetworkServiceEndpointResponse> {
-      if (query.watch) return next.find(query, ctx);
-      return defer(() => {
-        const key = cacheKey(query);
-        const clock = clockOf(ctx);
-        const cached = key === undefined ? undefined : cache.load(key, clock);
-        if (cached !== undefined) {
-          if (!expired(cached, clock.now()))
-            return of({ networkServiceEndpoint: cloneMessage(cached), deleted: false });
-          // Past its expiration the registration is about to be deleted: ask the registry, start afresh.
-          cache.evict(cached.name);
-        }
-        return next.find(query, ctx).pipe(
-          filter((response) => !response.deleted && response.networkServiceEndpoint !== undefined),
-          toArray(),
-          mergeMap((responses) => {
-            store(
-              responses.map((r) => r.networkServiceEndpoint as NetworkServiceEndpoint),
-              ctx,
-              next,
-            );
-            return from(responses);
-          }),
-        );
-      });
-    },
-  };
+  return { find, cache };
 }

@@ -1,35 +1,46 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { lastValueFrom, throwError, toArray } from 'rxjs';
-import { NetworkServiceEndpoint, type NetworkServiceEndpointQuery } from '../../api/gen/registry.js';
+import { lastValueFrom, throwError, toArray, type Observable } from 'rxjs';
+import {
+  NetworkService,
+  NetworkServiceEndpoint,
+  type NetworkServiceEndpointQuery,
+  type NetworkServiceQuery,
+} from '../../api/gen/registry.js';
 import { withClock } from '../../chain/clock.js';
 import { CallContext } from '../../chain/context.js';
 import { ConfigError } from '../../chain/errors.js';
-import { nseRegistryHandler, type NseRegistryElement } from '../../chain/registry.js';
+import { nseRegistryHandler, nsRegistryHandler } from '../../chain/registry.js';
 import { manualClock } from '../../testing/index.js';
-import { memoryNseRegistry } from '../registry-memory/index.js';
-import { queryCacheNse } from './index.js';
+import { memoryNseRegistry, memoryNsRegistry } from '../registry-memory/index.js';
+import { queryCacheNs, queryCacheNse } from './index.js';
 
 const url1 = 'tcp://1.1.1.1:5000';
 const url2 = 'tcp://2.2.2.2:5000';
 const minute = 60_000;
-const nse = (name: string, url = url1): NetworkServiceEndpoint =>
-  NetworkServiceEndpoint.fromPartial({ name, url });
-const byName = (name: string, extra: Partial<NetworkServiceEndpoint> = {}): NetworkServiceEndpointQuery => ({
-  networkServiceEndpoint: NetworkServiceEndpoint.fromPartial({ name, ...extra }),
+const nse = (name: string, url = url1, extra: Partial<NetworkServiceEndpoint> = {}): NetworkServiceEndpoint =>
+  NetworkServiceEndpoint.fromPartial({ name, url, networkServiceNames: ['svc'], ...extra });
+const query = (template: Partial<NetworkServiceEndpoint>): NetworkServiceEndpointQuery => ({
+  networkServiceEndpoint: NetworkServiceEndpoint.fromPartial(template),
   watch: false,
 });
+const byService = query({ networkServiceNames: ['svc'] });
 
-/** Fails every non-watch Find while `failing` is set, so only the cache can answer. */
-function failure(): NseRegistryElement & { failing: boolean } {
+/** Fails every non-watch Find while `failing` is set (so only the cache can answer) and counts the others. */
+function gate<TQuery extends { watch: boolean }, TResponse>() {
   const self = {
-    name: 'failure',
+    name: 'gate',
     failing: false,
+    finds: 0,
     find: (
-      query: NetworkServiceEndpointQuery,
+      q: TQuery,
       ctx: CallContext,
-      next: Parameters<NonNullable<NseRegistryElement['find']>>[2],
-    ) => (self.failing && !query.watch ? throwError(() => new Error('find error')) : next.find(query, ctx)),
+      next: { find(q: TQuery, ctx: CallContext): Observable<TResponse> },
+    ): Observable<TResponse> => {
+      if (q.watch) return next.find(q, ctx);
+      self.finds++;
+      return self.failing ? throwError(() => new Error('find error')) : next.find(q, ctx);
+    },
   };
   return self;
 }
@@ -38,112 +49,113 @@ function setup(chainSignal?: AbortSignal) {
   const clock = manualClock();
   const memory = memoryNseRegistry();
   const store = nseRegistryHandler([memory]);
-  const fail = failure();
-  const cache = queryCacheNse(
-    chainSignal === undefined ? { expireTimeoutMs: minute } : { expireTimeoutMs: minute, chainSignal },
-  );
-  const client = nseRegistryHandler([cache, fail, memory]);
+  const fail = gate<NetworkServiceEndpointQuery, never>();
+  const cache = queryCacheNse({
+    expireTimeoutMs: minute,
+    ...(chainSignal === undefined ? {} : { chainSignal }),
+  });
+  const client = nseRegistryHandler([cache, fail as never, memory]);
   const ctx = (): CallContext => withClock(CallContext.background(), clock);
-  const urlOf = async (query: NetworkServiceEndpointQuery): Promise<string | undefined> => {
-    const found = await lastValueFrom(client.find(query, ctx()).pipe(toArray()));
-    return found[0]?.networkServiceEndpoint?.url;
+  const urls = async (q: NetworkServiceEndpointQuery): Promise<string[]> => {
+    const found = await lastValueFrom(client.find(q, ctx()).pipe(toArray()));
+    return found.map((r) => r.networkServiceEndpoint?.url ?? '?').sort();
   };
-  return { clock, memory, store, fail, cache, client, ctx, urlOf };
+  return { clock, memory, store, fail, cache, client, ctx, urls };
 }
 
-const caching = suite('registry-query-cache');
+const caching = suite('registry-query-cache: NSE');
 
-caching('found NSEs are cached by name, kept current by a watch, and evicted when deleted', async () => {
+caching('a repeated query is answered from the cache, which its watch keeps current', async () => {
   const s = setup();
-  const registered = await s.store.register(nse('nse'), s.ctx());
-  assert.is(await s.urlOf(byName('')), url1);
-  assert.is(s.cache.size, 1);
+  const first = await s.store.register(nse('a'), s.ctx());
+  assert.equal(await s.urls(byService), [url1]);
   s.fail.failing = true;
-  assert.is(await s.urlOf(byName('nse')), url1);
-  await s.store.register({ ...registered, url: url2 }, s.ctx());
-  assert.is(await s.urlOf(byName('nse')), url2);
-  await s.store.unregister(registered, s.ctx());
-  assert.is(s.cache.size, 0);
-  assert.is(s.memory.watchers, 0, 'the background watch ended');
-  await s.urlOf(byName('nse')).then(
+  assert.equal(await s.urls(byService), [url1], 'from the cache');
+  await s.store.register({ ...first, url: url2 }, s.ctx());
+  assert.equal(await s.urls(byService), [url2], 'an update replaced it');
+  await s.store.register(nse('b', url1), s.ctx());
+  assert.equal(await s.urls(byService), [url1, url2], 'a new registration joined the answer');
+  await s.store.unregister(nse('b'), s.ctx());
+  assert.equal(await s.urls(byService), [url2], 'a deletion left it');
+  assert.is(s.memory.watchers, 1, 'one watch for the one query');
+});
+
+caching('an answer emptied by deletions is not served: the registry is asked, the watch ends', async () => {
+  const s = setup();
+  await s.store.register(nse('a'), s.ctx());
+  await s.urls(byService);
+  await s.store.unregister(nse('a'), s.ctx());
+  s.fail.failing = true;
+  await s.urls(byService).then(
     () => assert.unreachable('should miss the cache'),
     (error: unknown) => assert.is((error as Error).message, 'find error'),
   );
+  assert.is(s.cache.size, 0);
+  assert.is(s.memory.watchers, 0);
+});
+
+caching('empty answers are not cached; each query has its own entry', async () => {
+  const s = setup();
+  assert.equal(await s.urls(byService), []);
+  assert.is(s.cache.size, 0);
+  await s.store.register(nse('a'), s.ctx());
+  assert.equal(await s.urls(byService), [url1], 'found at once');
+  assert.equal(await s.urls(query({ name: 'a' })), [url1]);
+  assert.is(s.fail.finds, 3);
+  assert.is(s.cache.size, 2);
+  assert.equal(await s.urls(query({ name: 'a' })), [url1]);
+  assert.is(s.fail.finds, 3, 'the second by-name lookup hit');
 });
 
 caching(
-  'entries read in time live on; unread ones are evicted at the next lookup, with no timer',
+  'a registration past its expiration time is left out; when none is left the registry is asked',
   async () => {
     const s = setup();
-    await s.store.register(nse('nse'), s.ctx());
-    await s.store.register(nse('other'), s.ctx());
-    await s.urlOf(byName(''));
+    const at = s.clock.now() + 10_000;
+    const expirationTime = { seconds: Math.floor(at / 1000), nanos: (at % 1000) * 1e6 };
+    await s.store.register(nse('a', url1, { expirationTime }), s.ctx());
+    await s.urls(byService);
     s.fail.failing = true;
-    for (let elapsed = 0; elapsed < 2 * minute; elapsed += minute / 3) {
-      assert.is(await s.urlOf(byName('nse')), url1);
-      s.clock.advance(minute / 3);
-    }
-    assert.is(s.cache.size, 1, "'other' went unread for more than the timeout");
-    assert.is(s.memory.watchers, 1);
-    s.clock.advance(2 * minute);
-    await s.urlOf(byName('nse')).then(
-      () => assert.unreachable('should miss the cache'),
-      () => undefined,
+    assert.equal(await s.urls(byService), [url1]);
+    s.clock.advance(10_000);
+    await s.urls(byService).then(
+      () => assert.unreachable('an expired registration must not be served'),
+      (error: unknown) => assert.is((error as Error).message, 'find error'),
     );
-    assert.is(s.cache.size, 0);
-    assert.is(s.memory.watchers, 0);
-    assert.is(s.clock.pendingTimers, 0, 'the cache never holds a timer');
   },
 );
 
-caching('a cached registration past its expiration time is not served: the registry is asked', async () => {
+caching('unread answers are evicted at the next lookup; the cache never holds a timer', async () => {
   const s = setup();
-  const expiresAt = s.clock.now() + 10_000;
-  const expirationTime = { seconds: Math.floor(expiresAt / 1000), nanos: (expiresAt % 1000) * 1e6 };
-  await s.store.register(
-    NetworkServiceEndpoint.fromPartial({ name: 'nse', url: url1, expirationTime }),
-    s.ctx(),
-  );
-  await s.urlOf(byName('nse'));
+  await s.store.register(nse('a'), s.ctx());
+  await s.urls(byService);
+  await s.urls(query({ name: 'a' }));
   s.fail.failing = true;
-  assert.is(await s.urlOf(byName('nse')), url1);
-  s.clock.advance(10_000);
-  await s.urlOf(byName('nse')).then(
-    () => assert.unreachable('an expired entry must miss'),
-    (error: unknown) => assert.is((error as Error).message, 'find error'),
-  );
-  assert.is(s.memory.watchers, 0, 'its watch ended with it');
+  for (let elapsed = 0; elapsed < 2 * minute; elapsed += minute / 3) {
+    assert.equal(await s.urls(byService), [url1]);
+    s.clock.advance(minute / 3);
+  }
+  assert.is(s.cache.size, 1, 'the by-name answer went unread for more than the timeout');
+  assert.is(s.memory.watchers, 1);
+  assert.is(s.clock.pendingTimers, 0);
 });
 
-caching('only name-only queries hit the cache; watch Finds pass through', async () => {
-  const s = setup();
-  await s.store.register(nse('nse'), s.ctx());
-  await s.urlOf(byName('nse'));
-  s.fail.failing = true;
-  await s.urlOf(byName('nse', { url: '1.1.1.1' })).then(
-    () => assert.unreachable('a narrower query must not be answered from the cache'),
-    () => undefined,
-  );
-  const seen: string[] = [];
-  const watch = s.client
-    .find({ ...byName('nse'), watch: true }, s.ctx())
-    .subscribe((r) => seen.push(r.networkServiceEndpoint?.name ?? '?'));
-  assert.equal(seen, ['nse']);
-  watch.unsubscribe();
-});
-
-caching('chainSignal drops the cache and ends every watch; bad options throw ConfigError', async () => {
+caching('watch Finds pass through; chainSignal drops the cache and ends every watch', async () => {
   const chain = new AbortController();
   const s = setup(chain.signal);
   await s.store.register(nse('a'), s.ctx());
-  await s.store.register(nse('b'), s.ctx());
-  await s.urlOf(byName(''));
-  assert.is(s.cache.size, 2);
+  const seen: string[] = [];
+  const watch = s.client
+    .find({ ...query({ name: 'a' }), watch: true }, s.ctx())
+    .subscribe((r) => seen.push(r.networkServiceEndpoint?.name ?? '?'));
+  assert.equal(seen, ['a']);
+  watch.unsubscribe();
+  await s.urls(byService);
+  await s.urls(query({ name: 'a' }));
   assert.is(s.memory.watchers, 2);
   chain.abort();
   assert.is(s.cache.size, 0);
   assert.is(s.memory.watchers, 0);
-  assert.is(s.clock.pendingTimers, 0);
   assert.throws(
     () => queryCacheNse({ expireTimeoutMs: 0 }),
     (e: unknown) => e instanceof ConfigError,
@@ -151,3 +163,32 @@ caching('chainSignal drops the cache and ends every watch; bad options throw Con
 });
 
 caching.run();
+
+const ns = suite('registry-query-cache: NS');
+
+ns('network services are cached by query and follow their watch', async () => {
+  const memory = memoryNsRegistry();
+  const store = nsRegistryHandler([memory]);
+  const fail = gate<NetworkServiceQuery, never>();
+  const client = nsRegistryHandler([queryCacheNs(), fail as never, memory]);
+  const ctx = CallContext.background();
+  const payloads = async (): Promise<string[]> => {
+    const q = { networkService: NetworkService.fromPartial({ name: 'svc' }), watch: false };
+    const found = await lastValueFrom(client.find(q, ctx).pipe(toArray()));
+    return found.map((r) => r.networkService?.payload ?? '?');
+  };
+  await store.register(NetworkService.fromPartial({ name: 'svc', payload: 'ETHERNET' }), ctx);
+  assert.equal(await payloads(), ['ETHERNET']);
+  fail.failing = true;
+  assert.equal(await payloads(), ['ETHERNET']);
+  await store.register(NetworkService.fromPartial({ name: 'svc', payload: 'IP' }), ctx);
+  assert.equal(await payloads(), ['IP']);
+  await store.unregister(NetworkService.fromPartial({ name: 'svc' }), ctx);
+  await payloads().then(
+    () => assert.unreachable('a deleted service must be looked up again'),
+    () => undefined,
+  );
+  assert.is(memory.watchers, 0);
+});
+
+ns.run();

@@ -5,13 +5,18 @@
  */
 import { networkServiceHandler, type NetworkServiceElement } from '../../chain/network-service.js';
 import type { Dialer } from '../../chain/peer.js';
-import { nseRegistryHandler, type NseRegistryHandler, type NsRegistryHandler } from '../../chain/registry.js';
+import {
+  nseRegistryHandler,
+  nsRegistryHandler,
+  type NseRegistryHandler,
+  type NsRegistryHandler,
+} from '../../chain/registry.js';
 import type { TokenGenerator } from '../../chain/token.js';
 import type { AuthorizePolicy } from '../../elements/authorize/index.js';
 import { connectServer } from '../../elements/connect/index.js';
 import { discoverServer } from '../../elements/discover/index.js';
-import { connectNseRegistryServer } from '../../elements/registry-connect/index.js';
-import { queryCacheNse } from '../../elements/registry-query-cache/index.js';
+import { connectNseRegistryServer, connectNsRegistryServer } from '../../elements/registry-connect/index.js';
+import { queryCacheNs, queryCacheNse } from '../../elements/registry-query-cache/index.js';
 import { mechanismTranslationClient } from '../../elements/mechanism-translation/index.js';
 import { roundRobinServer } from '../../elements/round-robin/index.js';
 import { clientElements } from '../client/index.js';
@@ -32,8 +37,9 @@ export interface ForwarderOptions {
   readonly authorizePolicies?: readonly AuthorizePolicy[];
   readonly dialTimeoutMs?: number;
   /**
-   * How long a cached endpoint lookup lives unread, in ms (the lookups by name go through a watch-maintained
-   * `querycache`, as in Go's forwarders). Default 60000; `false` looks every Request up.
+   * How long a cached lookup lives unread, in ms: discovery's lookups through the nsmgr go through a
+   * watch-maintained `querycache` (Go's forwarders cache lookups by name; this caches services and endpoints
+   * of a service too). Default 60000; `false` looks every Request up.
    */
   readonly queryCacheTimeoutMs?: number | false;
 }
@@ -43,16 +49,19 @@ export interface Forwarder extends Endpoint {
   readonly clientElements: readonly NetworkServiceElement[];
 }
 
-/** endpoint(name) → discover (NSE lookups through querycache) → roundRobin → ...dataPlane → connect(client: mechanismTranslation → ...). */
+/** endpoint(name) → discover (lookups through querycache) → roundRobin → ...dataPlane → connect(client: mechanismTranslation → ...). */
 export function forwarder(options: ForwarderOptions): Forwarder {
   const { name, dialer, chainSignal, queryCacheTimeoutMs = 60_000 } = options;
+  const cache =
+    queryCacheTimeoutMs === false ? undefined : { expireTimeoutMs: queryCacheTimeoutMs, chainSignal };
+  const nsRegistry =
+    cache === undefined
+      ? options.nsRegistry
+      : nsRegistryHandler([queryCacheNs(cache), connectNsRegistryServer(options.nsRegistry)]);
   const nseRegistry =
-    queryCacheTimeoutMs === false
+    cache === undefined
       ? options.nseRegistry
-      : nseRegistryHandler([
-          queryCacheNse({ expireTimeoutMs: queryCacheTimeoutMs, chainSignal }),
-          connectNseRegistryServer(options.nseRegistry),
-        ]);
+      : nseRegistryHandler([queryCacheNse(cache), connectNseRegistryServer(options.nseRegistry)]);
   const onwardElements = clientElements({
     name,
     dialer,
@@ -68,7 +77,7 @@ export function forwarder(options: ForwarderOptions): Forwarder {
     chainSignal,
     authorizePolicies: options.authorizePolicies ?? [],
     additional: [
-      discoverServer({ nsRegistry: options.nsRegistry, nseRegistry }),
+      discoverServer({ nsRegistry, nseRegistry }),
       roundRobinServer(),
       ...(options.dataPlane ?? []),
       connectServer(onward),

@@ -39,6 +39,12 @@ export interface NsmgrOptions {
   readonly excludedPrefixes?: readonly string[];
   /** Where NODE_NAME and friends come from. Default: process.env. */
   readonly env?: Readonly<Record<string, string | undefined>>;
+  /**
+   * How long an answer of the registry stays cached unread, in ms: repeated lookups (forwarders, services,
+   * endpoints of a service) are answered from a watch-maintained `querycache`. Default 60000; `false` asks
+   * the registry every time, as Go's nsmgr does.
+   */
+  readonly queryCacheTimeoutMs?: number | false;
 }
 
 export interface Nsmgr extends Endpoint {
@@ -64,6 +70,7 @@ export function nsmgr(options: NsmgrOptions): Nsmgr {
     defaultExpirationMs: options.defaultExpirationMs ?? 60_000,
     env,
     policies: options.registryPolicies ?? [],
+    queryCacheTimeoutMs: options.queryCacheTimeoutMs ?? 60_000,
   });
   const innerElements = clientElements({
     name,

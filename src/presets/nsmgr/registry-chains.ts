@@ -31,6 +31,7 @@ import {
 import { expireNse } from '../../elements/registry-expire/index.js';
 import { localBypassNse } from '../../elements/registry-local-bypass/index.js';
 import { memoryNseRegistry, memoryNsRegistry } from '../../elements/registry-memory/index.js';
+import { queryCacheNs, queryCacheNse } from '../../elements/registry-query-cache/index.js';
 import {
   pathNsClient,
   pathNseClient,
@@ -47,6 +48,8 @@ export interface NsmgrRegistryOptions {
   readonly defaultExpirationMs: number;
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly policies: readonly RegistryPolicy[];
+  /** Unread lifetime of cached registry answers; false: no cache. */
+  readonly queryCacheTimeoutMs: number | false;
 }
 
 export interface NsmgrRegistries {
@@ -59,8 +62,9 @@ export interface NsmgrRegistries {
 }
 
 function remoteNs(options: NsmgrRegistryOptions, registryUrl: string): NsRegistryElement {
-  const { dialer, chainSignal } = options;
+  const { dialer, chainSignal, queryCacheTimeoutMs: expireTimeoutMs } = options;
   const client = nsRegistryHandler([
+    ...(expireTimeoutMs === false ? [] : [queryCacheNs({ expireTimeoutMs, chainSignal })]),
     registryClientUrl(registryUrl),
     beginNsClient(),
     pathNsClient(),
@@ -71,8 +75,9 @@ function remoteNs(options: NsmgrRegistryOptions, registryUrl: string): NsRegistr
 }
 
 function remoteNse(options: NsmgrRegistryOptions, registryUrl: string): NseRegistryElement {
-  const { dialer, chainSignal } = options;
+  const { dialer, chainSignal, queryCacheTimeoutMs: expireTimeoutMs } = options;
   const client = nseRegistryHandler([
+    ...(expireTimeoutMs === false ? [] : [queryCacheNse({ expireTimeoutMs, chainSignal })]),
     beginNseClient(),
     registryClientUrl(registryUrl),
     pathNseClient(),
