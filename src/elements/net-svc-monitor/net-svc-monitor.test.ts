@@ -153,6 +153,22 @@ watching('an update that no longer selects the endpoint closes the connection on
   assert.is(s.counter.closes, 1);
   s.chain.abort();
 });
+watching('on a shared watch, only the connections the update no longer selects are closed', async () => {
+  const s = setup({
+    nses: [endpoint, { ...endpoint, name: 'nse-2', networkServiceLabels: { svc: { labels: { app: 'b' } } } }],
+  });
+  await s.handler.request(request(), s.ctx);
+  await s.handler.request(request({ id: '2', networkServiceEndpointName: 'nse-2' }), s.ctx);
+  await flush();
+  await s.ns.register(NetworkService.fromPartial(selecting('b')));
+  await flush();
+  assert.is(s.counter.closes, 1);
+  assert.is(s.ns.active, 1, 'connection 2 is still followed');
+  await s.handler.request(request({ id: '3' }), s.ctx);
+  await flush();
+  assert.is(s.counter.closes, 2, 'a connection joining is checked against the service as last reported');
+  s.chain.abort();
+});
 watching('updates that still select the endpoint change nothing', async () => {
   const s = setup();
   await s.handler.request(request(), s.ctx);
@@ -207,12 +223,12 @@ watching.run();
 
 const lifetime = suite('netsvcmonitor: watch lifetime');
 
-lifetime('a refresh restarts the watch; Close stops it', async () => {
+lifetime('a refresh keeps following on the same watch; Close stops it', async () => {
   const s = setup();
   await s.handler.request(request(), s.ctx);
   await s.handler.request(request(), s.ctx);
   await flush();
-  assert.is(s.ns.opened, 2);
+  assert.is(s.ns.opened, 1);
   assert.is(s.ns.active, 1);
   await s.handler.close(request().connection!, s.ctx);
   await flush();
@@ -222,17 +238,30 @@ lifetime('a refresh restarts the watch; Close stops it', async () => {
   assert.is(s.counter.closes, 1, 'only the explicit Close');
   assert.is(s.clock.pendingTimers, 0);
 });
-lifetime('the chain signal stops every watch', async () => {
-  const s = setup();
-  await s.handler.request(request(), s.ctx);
-  await s.handler.request(request({ id: '2' }), s.ctx);
-  await flush();
-  assert.is(s.ns.active, 2);
-  s.chain.abort();
-  await flush();
-  assert.is(s.ns.active, 0);
-  assert.is(s.clock.pendingTimers, 0);
-});
+lifetime(
+  'connections of one service share one watch, which ends with the last; the chain signal ends all',
+  async () => {
+    const s = setup();
+    await s.handler.request(request(), s.ctx);
+    await s.handler.request(request({ id: '2' }), s.ctx);
+    await flush();
+    assert.is(s.ns.opened, 1);
+    await s.handler.close(request().connection!, s.ctx);
+    await flush();
+    assert.is(s.ns.active, 1, 'connection 2 still follows');
+    await s.handler.close(request({ id: '2' }).connection!, s.ctx);
+    await flush();
+    assert.is(s.ns.active, 0);
+    await s.handler.request(request({ id: '3' }), s.ctx);
+    await s.handler.request(request({ id: '4', networkService: 'other' }), s.ctx);
+    await flush();
+    assert.is(s.ns.active, 2);
+    s.chain.abort();
+    await flush();
+    assert.is(s.ns.active, 0);
+    assert.is(s.clock.pendingTimers, 0);
+  },
+);
 lifetime('the earliest path segment expiry ends the watch', async () => {
   const s = setup();
   const seconds = Math.floor(s.clock.now() / 1000);

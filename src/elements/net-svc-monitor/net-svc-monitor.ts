@@ -1,12 +1,13 @@
-import { cloneMessage } from '../../api/clone.js';
+import type { Connection } from '../../api/gen/connection.js';
 import { clockOf } from '../../chain/clock.js';
+import type { CallContext } from '../../chain/context.js';
 import { ConfigError } from '../../chain/errors.js';
 import { loggerOf } from '../../chain/logger.js';
 import { connectionMetadataKey, metadataKey, metadataOf } from '../../chain/metadata.js';
 import type { NetworkServiceElement } from '../../chain/network-service.js';
 import type { NseRegistryHandler, NsRegistryHandler } from '../../chain/registry.js';
-import { eventFactoryOf } from '../begin/index.js';
-import { startWatch } from './watcher.js';
+import { eventFactoryOf, type EventFactory } from '../begin/index.js';
+import { ServiceWatch } from './service-watch.js';
 
 export interface NetSvcMonitorServerOptions {
   /** The NS registry to watch the connection's network service in (only `find` is called). Required. */
@@ -22,10 +23,12 @@ const stopWatchKey = metadataKey<() => void>('net-svc-monitor/stop');
 
 /**
  * Closes a connection whose network service stops selecting its endpoint. After each successful Request it
- * watches the service in the NS registry (re-opening a broken watch after 100 ms); when an update arrives and
- * the connection's endpoint still exists but no longer matches the service for the connection's labels, it
- * closes the connection through `begin`'s event factory, so the client heals and reselects. A Request restarts
- * the watch; Close, the chain signal and the earliest path segment expiry end it.
+ * follows the service in the NS registry (one watch per service, shared by its connections, re-opened 100 ms
+ * after it breaks); when an update arrives and the connection's endpoint still exists but no longer matches
+ * the service for the connection's labels, it closes the connection through `begin`'s event factory, so the
+ * client heals and reselects. A connection joining a running watch is checked against the service as last
+ * reported. Close, a failed Request, the chain signal and the earliest path segment expiry stop following;
+ * the watch ends with its last connection.
  *
  * Where in the chain: in the NSMgr, after `begin` and `metadata`.
  * @see https://github.com/networkservicemesh/sdk/tree/main/pkg/networkservice/common/netsvcmonitor
@@ -36,30 +39,60 @@ export function netSvcMonitorServer(options: NetSvcMonitorServerOptions): Networ
   if (typeof nseRegistry?.find !== 'function')
     throw new ConfigError('netsvcmonitor: nseRegistry is required');
   if (!(chainSignal instanceof AbortSignal)) throw new ConfigError('netsvcmonitor: chainSignal is required');
+  const watches = new Map<string, ServiceWatch>();
+
+  /** Follows the connection in its service's watch (started if need be); undefined when nothing started. */
+  const follow = (
+    connection: Connection,
+    factory: EventFactory,
+    ctx: CallContext,
+  ): (() => void) | undefined => {
+    const clock = clockOf(ctx);
+    const expiresAt = earliestExpiry(connection);
+    if ((expiresAt !== undefined && expiresAt <= clock.now()) || chainSignal.aborted) return undefined;
+    const service = connection.networkService;
+    let watch = watches.get(service);
+    if (watch === undefined || watch.ended) {
+      const deps = { nsRegistry, nseRegistry, chainSignal, clock };
+      const started: ServiceWatch = new ServiceWatch(service, deps, () => {
+        if (watches.get(service) === started) watches.delete(service);
+      });
+      watch = started;
+      watches.set(service, watch);
+    }
+    return watch.add({
+      id: connection.id,
+      endpointName: connection.networkServiceEndpointName,
+      labels: { ...connection.labels },
+      factory,
+      logger: loggerOf(ctx),
+      expiresAt,
+    });
+  };
+
   return {
     name: 'net-svc-monitor',
     async request(request, ctx, next) {
       const metadata = metadataOf(ctx, 'server');
-      metadata.take(stopWatchKey)?.();
-      const connection = await next.request(request, ctx);
+      let connection: Connection;
+      try {
+        connection = await next.request(request, ctx);
+      } catch (error) {
+        metadata.take(stopWatchKey)?.();
+        throw error;
+      }
+      const previous = metadata.take(stopWatchKey);
       const factory = eventFactoryOf(ctx);
-      const logger = loggerOf(ctx);
       if (factory === undefined) {
-        logger.log('warn', 'netsvcmonitor: no begin before this element; not watching', {
+        loggerOf(ctx).log('warn', 'netsvcmonitor: no begin before this element; not watching', {
           id: connection.id,
         });
-        return connection;
+      } else {
+        const stop = follow(connection, factory, ctx);
+        if (stop !== undefined) metadata.set(stopWatchKey, stop);
       }
-      const stop = startWatch({
-        connection: cloneMessage(connection),
-        factory,
-        nsRegistry,
-        nseRegistry,
-        chainSignal,
-        clock: clockOf(ctx),
-        logger,
-      });
-      if (stop !== undefined) metadata.set(stopWatchKey, stop);
+      // Stopped after the new follower joined, so a refresh keeps its service's watch open.
+      previous?.();
       return connection;
     },
     async close(connection, ctx, next) {
@@ -67,4 +100,15 @@ export function netSvcMonitorServer(options: NetSvcMonitorServerOptions): Networ
       return next.close(connection, ctx);
     },
   };
+}
+
+/** Epoch ms of the earliest segment expiry; segments without one do not bound the watch. */
+function earliestExpiry(connection: Connection): number | undefined {
+  let earliest: number | undefined;
+  for (const segment of connection.path?.pathSegments ?? []) {
+    if (segment.expires === undefined) continue;
+    const at = segment.expires.seconds * 1000 + segment.expires.nanos / 1e6;
+    if (earliest === undefined || at < earliest) earliest = at;
+  }
+  return earliest;
 }
