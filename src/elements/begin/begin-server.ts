@@ -52,7 +52,6 @@ export function beginServer(): NetworkServiceElement & { readonly size: number }
         }
         const up = { ...connection, state: State.UP };
         events.stored = cloneMessage({ ...request, connection: up });
-        events.returned = cloneMessage(up);
         events.state = 'established';
         events.rememberValues(ctx);
         return up;

@@ -84,7 +84,7 @@ export class ConnectionEvents implements EventFactory {
   stored: NetworkServiceRequest | undefined;
   /** The last Close failed downstream: an event may still close the stored connection. */
   lastCloseFailed = false;
-  /** What `begin` last returned to its caller (client merge input). */
+  /** What client `begin` last returned to its caller (its merge input; the server side keeps none). */
   returned: Connection | undefined;
   readonly #initialContext: () => CancelScope;
   #valuesContext: CallContext;

@@ -2,7 +2,7 @@
  * The endpoint's MonitorConnection service (Go's `monitorConnectionServer`): the current view of its
  * connections and the subscribers watching it.
  */
-import { Observable, type Subscriber } from 'rxjs';
+import { Observable } from 'rxjs';
 import { cloneMessage } from '../../api/clone.js';
 import {
   ConnectionEventType,
@@ -13,11 +13,7 @@ import {
 import type { CallContext } from '../../chain/context.js';
 import type { MonitorHandler } from '../../chain/monitor.js';
 import { filterConnections } from './selector.js';
-
-interface Watcher {
-  readonly selector: MonitorScopeSelector;
-  readonly subscriber: Subscriber<ConnectionEvent>;
-}
+import { WatcherIndex, type Watcher } from './watcher-index.js';
 
 function copyAll(connections: Record<string, Connection>): Record<string, Connection> {
   const out: Record<string, Connection> = {};
@@ -32,7 +28,7 @@ function copyAll(connections: Record<string, Connection>): Record<string, Connec
  */
 export class ConnectionMonitor implements MonitorHandler {
   readonly #connections = new Map<string, Connection>();
-  readonly #watchers = new Set<Watcher>();
+  readonly #watchers = new WatcherIndex();
   readonly #queue: ConnectionEvent[] = [];
   #delivering = false;
 
@@ -54,7 +50,9 @@ export class ConnectionMonitor implements MonitorHandler {
         subscriber.complete();
         return undefined;
       }
-      const watcher: Watcher = { selector: cloneMessage(selector), subscriber };
+      const copy = cloneMessage(selector);
+      const key = copy.pathSegments.find((segment) => segment.id !== '')?.id;
+      const watcher: Watcher = { selector: copy, subscriber, key };
       const end = (): void => subscriber.complete();
       for (const signal of signals) signal.addEventListener('abort', end, { once: true });
       this.#watchers.add(watcher);
@@ -89,7 +87,7 @@ export class ConnectionMonitor implements MonitorHandler {
       if (event.type === ConnectionEventType.UPDATE) this.#connections.set(connection.id, connection);
       if (event.type === ConnectionEventType.DELETE) this.#connections.delete(connection.id);
     }
-    for (const { selector, subscriber } of [...this.#watchers]) {
+    for (const { selector, subscriber } of this.#watchers.candidates(Object.values(event.connections))) {
       const connections = filterConnections(event.connections, selector);
       if (Object.keys(connections).length === 0) continue;
       subscriber.next({ type: event.type, connections: copyAll(connections) });

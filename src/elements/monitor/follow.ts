@@ -29,6 +29,8 @@ export interface FollowOptions {
   readonly skipUnchangedInitial?: boolean;
   /** Only look at UPDATE and INITIAL_STATE_TRANSFER events (upstreamrefresh). Default: false. */
   readonly updatesOnly?: boolean;
+  /** `connection` is the caller's own copy, never changed: used as is, not copied. Default: false. */
+  readonly owned?: boolean;
 }
 
 function follows(incoming: Connection, mine: Connection): boolean {
@@ -51,7 +53,7 @@ export function followConnection(
 ): MonoTypeOperatorFunction<ConnectionEvent> {
   return (source) =>
     defer(() => {
-      let mine = cloneMessage(connection);
+      let mine = options.owned === true ? connection : cloneMessage(connection);
       const step = (event: ConnectionEvent): ConnectionEvent | undefined => {
         const { type } = event;
         const ignored =

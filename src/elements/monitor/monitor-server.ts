@@ -1,4 +1,3 @@
-import { cloneMessage } from '../../api/clone.js';
 import {
   ConnectionEventType,
   State,
@@ -45,8 +44,9 @@ export function eventConsumerOf(ctx: CallContext): EventConsumer | undefined {
   return ctx.value(connectionMetadataKey)?.server.get(consumerKey);
 }
 
+/** An event about `connection` (the monitor copies what it is sent). */
 function update(connection: Connection, type: ConnectionEventType): ConnectionEvent {
-  return { type, connections: { [connection.id]: cloneMessage(connection) } };
+  return { type, connections: { [connection.id]: connection } };
 }
 
 /**

@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { type Observable } from 'rxjs';
@@ -103,6 +104,38 @@ server(
   },
 );
 
+server('selectors naming segment ids match at any position of the path, wildcards included', async () => {
+  const chain = new AbortController();
+  setMaxListeners(0, chain.signal);
+  const monitor = monitorServer({ chainSignal: chain.signal });
+  const consumer = consumers();
+  const handler = networkServiceHandler([metadata(), monitor, consumer]);
+  await handler.request(req('x'), bg());
+  const send = consumer.byId.get('x')!;
+  const subscribe = (segments: Partial<PathSegment>[]) =>
+    watch(monitor.monitorConnections.monitorConnections(sel({ pathSegments: segments }), bg()));
+  const second = subscribe([{ id: 'hop-2' }]);
+  const run = subscribe([{ name: 'hop-1' }, { id: 'hop-2', name: 'n2' }]);
+  const other = subscribe([{ id: 'elsewhere' }]);
+  const many = Array.from({ length: 50 }, (_, i) => subscribe([{ id: `conn-${i}` }]));
+  const path = {
+    index: 1,
+    pathSegments: [
+      { name: 'hop-0', id: 'hop-0' },
+      { name: 'hop-1', id: 'hop-1' },
+      { name: 'n2', id: 'hop-2' },
+    ].map((segment) => PathSegment.fromPartial(segment)),
+  };
+  send.send({ type: ConnectionEventType.UPDATE, connections: { y: { ...req('y').connection!, path } } });
+  assert.equal(second.types(), ['INITIAL_STATE_TRANSFER', 'UPDATE']);
+  assert.equal(run.types(), ['INITIAL_STATE_TRANSFER', 'UPDATE']);
+  assert.equal(other.types(), ['INITIAL_STATE_TRANSFER']);
+  assert.ok(many.every((w) => w.types().length === 1));
+  second.subscription.unsubscribe();
+  run.subscription.unsubscribe();
+  assert.is(monitor.subscribers, 51);
+  chain.abort();
+});
 server('the initial state is filtered by network service too', async () => {
   const monitor = monitorServer({ chainSignal: new AbortController().signal });
   const handler = networkServiceHandler([metadata(), monitor]);

@@ -39,14 +39,14 @@ export function startPassthrough(params: PassthroughParams): () => void {
       connectionId: connection.id,
       error,
     });
-    const down: Connection = { ...cloneMessage(last), state: State.DOWN };
+    const down: Connection = { ...last, state: State.DOWN };
     monitor.send({ type: ConnectionEventType.UPDATE, connections: { [down.id]: down } });
     scope.cancel();
   };
   try {
     const subscription = peer.monitorConnection
       .monitorConnections(nextHopSelector(connection), scope.ctx)
-      .pipe(followConnection(connection, { skipUnchangedInitial: true }))
+      .pipe(followConnection(last, { skipUnchangedInitial: true, owned: true }))
       .subscribe({
         next: (event) => {
           if (signal.aborted) return;

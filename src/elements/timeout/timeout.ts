@@ -4,7 +4,7 @@ import { isAbortError, postpone } from '../../chain/cancel.js';
 import { clockOf, type Clock } from '../../chain/clock.js';
 import type { CallContext } from '../../chain/context.js';
 import { Code, StatusError } from '../../chain/errors.js';
-import { loggerOf } from '../../chain/logger.js';
+import { loggerOf, type Logger } from '../../chain/logger.js';
 import { metadataKey, metadataOf } from '../../chain/metadata.js';
 import type { NetworkServiceElement } from '../../chain/network-service.js';
 import { eventFactoryOf, type EventFactory } from '../begin/index.js';
@@ -62,7 +62,7 @@ export function timeoutServer(options: TimeoutServerOptions = {}): NetworkServic
     once: true,
   });
 
-  const schedule = (events: EventFactory, clock: Clock, afterMs: number, ctx: CallContext): Expiry => {
+  const schedule = (events: EventFactory, clock: Clock, afterMs: number, logger: Logger): Expiry => {
     const controller = new AbortController();
     const expiry: Expiry = {
       cancel() {
@@ -75,7 +75,7 @@ export function timeoutServer(options: TimeoutServerOptions = {}): NetworkServic
       void events.close({ cancelSignal: controller.signal }).then((outcome) => {
         live.delete(expiry);
         if (outcome.status === 'failed') {
-          loggerOf(ctx).log('warn', 'timeout: closing the expired connection failed', {
+          logger.log('warn', 'timeout: closing the expired connection failed', {
             error: outcome.error,
           });
         }
@@ -110,7 +110,8 @@ export function timeoutServer(options: TimeoutServerOptions = {}): NetworkServic
       }
       const afterMs = msFromTimestamp(expires) - clock.now() - requestTimeoutMs;
       serverMetadata.take(expiryKey)?.cancel();
-      serverMetadata.set(expiryKey, schedule(events, clock, afterMs, ctx));
+      // The logger, not the context: a pending expiry must not keep the Request's context alive.
+      serverMetadata.set(expiryKey, schedule(events, clock, afterMs, loggerOf(ctx)));
       return connection;
     },
     async close(connection, ctx, next) {
