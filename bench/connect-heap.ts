@@ -28,7 +28,7 @@ const TARGET_KB = 20;
 const self = fileURLToPath(import.meta.url);
 /** Run from a tsc build (`.js`) the child is built too and needs no tsx. */
 const built = self.endsWith('.js');
-const childArgs = ['--expose-gc', ...(built ? [] : ['--import', 'tsx'])];
+const childArgs = ['--expose-gc', ...(built ? [] : ['--import', 'tsx']), ...(process.env['BENCH_CHILD_ARGS']?.split(' ').filter(Boolean) ?? [])];
 const childPath = join(dirname(self), `connect-nsmgr.${built ? 'js' : 'ts'}`);
 
 /**

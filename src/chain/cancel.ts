@@ -6,6 +6,7 @@
 import { setMaxListeners } from 'node:events';
 import { clockOf, type Clock } from './clock.js';
 import { CallContext } from './context.js';
+import { onAbort } from './on-abort.js';
 
 /** A derived context and the function that cancels it (and frees its timer and listener). */
 export interface CancelScope {
@@ -17,9 +18,8 @@ function timeoutError(): DOMException {
   return new DOMException('deadline exceeded', 'TimeoutError');
 }
 
-function abortError(): DOMException {
-  return new DOMException('cancelled', 'AbortError');
-}
+/** One shared reason for every plain cancel: building a DOMException (and its stack) per scope is costly. */
+const cancelled = new DOMException('cancelled', 'AbortError');
 
 /**
  * A child of `ctx` that is cancelled when `ctx` is, when `cancel()` is called, or after `timeoutMs` on the
@@ -33,10 +33,11 @@ export function withCancel(ctx: CallContext, timeoutMs?: number, clock: Clock = 
   const onParentAbort = (): void => controller.abort(parent.reason);
   let deadline = ctx.deadline;
   let timer: { cancel(): void } | undefined;
+  let detach = (): void => undefined;
   if (parent.aborted) {
     controller.abort(parent.reason);
   } else {
-    parent.addEventListener('abort', onParentAbort, { once: true });
+    detach = onAbort(parent, onParentAbort);
     if (timeoutMs !== undefined) {
       const at = clock.now() + timeoutMs;
       deadline = deadline === undefined ? at : Math.min(deadline, at);
@@ -44,9 +45,9 @@ export function withCancel(ctx: CallContext, timeoutMs?: number, clock: Clock = 
     }
   }
   const cancel = (reason?: unknown): void => {
-    parent.removeEventListener('abort', onParentAbort);
+    detach();
     timer?.cancel();
-    if (!controller.signal.aborted) controller.abort(reason ?? abortError());
+    if (!controller.signal.aborted) controller.abort(reason ?? cancelled);
   };
   controller.signal.addEventListener('abort', () => cancel(), { once: true });
   return { ctx: ctx.withSignal(controller.signal, deadline), cancel };

@@ -12,7 +12,9 @@ import {
 } from '../../api/gen/connection.js';
 import type { CallContext } from '../../chain/context.js';
 import type { MonitorHandler } from '../../chain/monitor.js';
+import { onAbort } from '../../chain/on-abort.js';
 import { filterConnections } from './selector.js';
+import { ConnectionView } from './connection-view.js';
 import { WatcherIndex, type Watcher } from './watcher-index.js';
 
 function copyAll(connections: Record<string, Connection>): Record<string, Connection> {
@@ -27,7 +29,7 @@ function copyAll(connections: Record<string, Connection>): Record<string, Connec
  * sent while another is being delivered (by a subscriber reacting synchronously) waits for it.
  */
 export class ConnectionMonitor implements MonitorHandler {
-  readonly #connections = new Map<string, Connection>();
+  readonly #connections = new ConnectionView();
   readonly #watchers = new WatcherIndex();
   readonly #queue: ConnectionEvent[] = [];
   #delivering = false;
@@ -54,14 +56,14 @@ export class ConnectionMonitor implements MonitorHandler {
       const key = copy.pathSegments.find((segment) => segment.id !== '')?.id;
       const watcher: Watcher = { selector: copy, subscriber, key };
       const end = (): void => subscriber.complete();
-      for (const signal of signals) signal.addEventListener('abort', end, { once: true });
+      const detach = signals.map((signal) => onAbort(signal, end));
       this.#watchers.add(watcher);
       subscriber.next({
         type: ConnectionEventType.INITIAL_STATE_TRANSFER,
-        connections: copyAll(filterConnections(this.#connections, watcher.selector)),
+        connections: copyAll(this.#connections.matching(watcher.selector, key)),
       });
       return () => {
-        for (const signal of signals) signal.removeEventListener('abort', end);
+        for (const off of detach) off();
         this.#watchers.delete(watcher);
       };
     });
@@ -84,7 +86,7 @@ export class ConnectionMonitor implements MonitorHandler {
 
   #deliver(event: ConnectionEvent): void {
     for (const connection of Object.values(event.connections)) {
-      if (event.type === ConnectionEventType.UPDATE) this.#connections.set(connection.id, connection);
+      if (event.type === ConnectionEventType.UPDATE) this.#connections.set(connection);
       if (event.type === ConnectionEventType.DELETE) this.#connections.delete(connection.id);
     }
     for (const { selector, subscriber } of this.#watchers.candidates(Object.values(event.connections))) {
