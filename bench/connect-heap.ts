@@ -6,6 +6,8 @@
  * 1. whole process: registry, nsmgr, forwarder, endpoint and client all in this process (tcp sandbox);
  * 2. nsmgr alone: the same nsmgr (sandbox construction) in a child process (connect-nsmgr.ts), everything
  *    else here; the child's heap is the nsmgr's, with heal (the default) and without.
+ * Knobs: BENCH_CHILD_ARGS (extra node flags for the nsmgr child, e.g. `--cpu-prof --cpu-prof-dir=/tmp/p`),
+ * BENCH_HEAP_SNAPSHOTS (a directory: the child writes a heap snapshot at each reading).
  * Output: human table on stdout, bench/results/connect-heap.json.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -28,7 +30,11 @@ const TARGET_KB = 20;
 const self = fileURLToPath(import.meta.url);
 /** Run from a tsc build (`.js`) the child is built too and needs no tsx. */
 const built = self.endsWith('.js');
-const childArgs = ['--expose-gc', ...(built ? [] : ['--import', 'tsx']), ...(process.env['BENCH_CHILD_ARGS']?.split(' ').filter(Boolean) ?? [])];
+const childArgs = [
+  '--expose-gc',
+  ...(built ? [] : ['--import', 'tsx']),
+  ...(process.env['BENCH_CHILD_ARGS']?.split(' ').filter(Boolean) ?? []),
+];
 const childPath = join(dirname(self), `connect-nsmgr.${built ? 'js' : 'ts'}`);
 
 /**

@@ -1,11 +1,19 @@
 /** Shared helpers for the benchmarks: machine description, percentiles, and writing results as JSON. */
 import { NetworkServiceRequest } from '../src/api/gen/networkservice.js';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem, type } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export const resultsDir = join(dirname(fileURLToPath(import.meta.url)), 'results');
+/** The repository's bench/results, whether this runs from bench/ or from the build under build/bench/. */
+export const resultsDir = join(repositoryRoot(dirname(fileURLToPath(import.meta.url))), 'bench', 'results');
+
+function repositoryRoot(from: string): string {
+  for (let dir = from; ; dir = dirname(dir)) {
+    if (existsSync(join(dir, 'package.json')) && existsSync(join(dir, 'bench'))) return dir;
+    if (dirname(dir) === dir) throw new Error(`bench: no repository above ${from}`);
+  }
+}
 
 function osName(): string {
   try {
