@@ -61,7 +61,8 @@ async function cleanUp(pool: NetlinkPool, nsmgr: PeerConnection, component: Comp
     });
     return;
   }
-  const result = await reconcile(pool, await listNetns(), live);
+  // Only links tagged with this forwarder's name: another forwarder's (another node of a demo, a test) stay.
+  const result = await reconcile(pool, await listNetns(), live, name);
   logger.log('info', 'kernel data plane: links of an earlier instance reconciled', {
     removed: result.removed.map((l) => `${l.netns.path}:${l.name}`),
     kept: result.kept.map((l) => `${l.netns.path}:${l.name}`),
@@ -99,7 +100,7 @@ export async function kernelDataPlane(
         KERNEL: { name: 'kernel-dataplane/kernel' },
         VXLAN: vxlanServer({ dstIp: tunnelIp, dstPort: port }),
       }),
-      kernelDataPlaneServer({ pool, tunnelIp }),
+      kernelDataPlaneServer({ pool, tunnelIp, owner: component.name }),
     ],
     client: [
       kernelDataPlaneClient(),

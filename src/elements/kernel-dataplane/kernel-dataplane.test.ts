@@ -640,9 +640,40 @@ restart('removes links of connections that are not live and keeps the others', a
   assert.equal([...kernel.links('nse').keys()], ['nse-if']);
 });
 
+restart('with an owner, reconcile touches only the links that owner made', async () => {
+  const kernel = new FakeKernel();
+  const mine = forwarder({ kernel, server: { owner: 'fwd-a' } });
+  await mine.handler.request(request(), bg());
+  const theirs = forwarder({
+    kernel,
+    server: { owner: 'fwd-b' },
+    next: [nse({ mechanism: () => kernelMechanism({ netnsUrl: '/fake/nse', interfaceName: 'nse-2' }) })],
+  });
+  await theirs.handler.request(
+    request(kernelMechanism({ netnsUrl: '/fake/nsc', interfaceName: 'nsm-2' }), 'conn-2'),
+    bg(),
+  );
+  const scan = [await kernel.resolve('/fake/nsc'), await kernel.resolve('/fake/nse')];
+  const result = await reconcile(kernel, scan, [], 'fwd-a');
+  assert.equal(
+    result.removed.map((r) => r.name),
+    ['nsm-1'],
+  );
+  assert.equal([...kernel.links('nsc').keys()], ['nsm-2'], "fwd-b's connection is untouched");
+  assert.equal(await reconcile(kernel, scan, ['path-conn-2'], 'fwd-b'), {
+    removed: [],
+    kept: [
+      { netns: scan[0], name: 'nsm-2', alias: aliasFor('path-conn-2', 'fwd-b') },
+      { netns: scan[1], name: 'nse-2', alias: aliasFor('path-conn-2', 'fwd-b') },
+    ],
+  });
+});
+
 restart('aliasFor is nsm-<id>, hashed when the id has characters an alias cannot carry', () => {
   assert.is(aliasFor('7d9c-1'), 'nsm-7d9c-1');
   assert.match(aliasFor('a b#c'), /^nsm-[0-9a-f]{32}$/);
+  assert.match(aliasFor('7d9c-1', 'forwarder-0'), /^nsm-[0-9a-f]{8}-7d9c-1$/);
+  assert.not.equal(aliasFor('x', 'a'), aliasFor('x', 'b'));
 });
 
 restart.run();

@@ -25,6 +25,12 @@ export interface KernelDataPlaneOptions {
   readonly disableChecksumOffload?: boolean;
   /** Default: the logger in the call context. */
   readonly logger?: Logger;
+  /**
+   * The forwarder's name: its links' aliases carry a tag of it (`nsm-<tag>-<id>`), so that `reconcile` after a
+   * restart removes only this forwarder's links, not those of another forwarder on the same machine. Default:
+   * none (`nsm-<id>`).
+   */
+  readonly owner?: string;
 }
 
 const outgoingKey = metadataKey<Mechanism>('kernel-dataplane/outgoing-mechanism');
@@ -113,7 +119,7 @@ export function kernelDataPlaneServer(options: KernelDataPlaneOptions): NetworkS
         }
         const node: Netns | undefined = nodeNetns === undefined ? undefined : await pool.resolve(nodeNetns);
         const plan = await makePlan(connection.mechanism, outgoing, connection, { pool, node, tunnelIp });
-        const alias = connectionAlias(connection);
+        const alias = connectionAlias(connection, options.owner);
         const ipContext = connection.context?.ipContext;
         const wired = await wire(
           { plan, ipContext, alias, previous },
@@ -141,10 +147,14 @@ export function kernelDataPlaneServer(options: KernelDataPlaneOptions): NetworkS
     },
     async close(connection, ctx, next) {
       const wired = metadataOf(ctx, 'server').take(wiredKey);
-      const failures: unknown[] = [];
-      if (wired !== undefined) await unwire(wired, pool).catch((error: unknown) => failures.push(error));
-      await next.close(connection, ctx);
-      if (failures.length > 0) throw failures[0];
+      // Our links and the next hop's are independent: removed at the same time, a remote Close waits for one
+      // kernel deletion instead of two in a row. The next hop's failure wins over ours.
+      const [unwired, closed] = await Promise.allSettled([
+        wired === undefined ? Promise.resolve() : unwire(wired, pool),
+        next.close(connection, ctx),
+      ]);
+      if (closed.status === 'rejected') throw closed.reason;
+      if (unwired.status === 'rejected') throw unwired.reason;
     },
   };
 }

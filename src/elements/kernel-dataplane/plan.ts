@@ -60,15 +60,23 @@ export function badMechanism(message: string): StatusError {
 
 /**
  * The alias marking a link as this data plane's: `nsm-<id>` with the id of path segment 0 (the NSC's, stable
- * across heal), or a hash of it when it has characters an alias can't carry through `ip -batch`.
+ * across heal), or a hash of it when it has characters an alias can't carry through `ip -batch`. With an
+ * `owner` (the forwarder's name) it is `nsm-<8 hex of the owner's hash>-<id>`, so that a restarted forwarder
+ * can tell its own links from those of another forwarder sharing the machine.
  */
-export function aliasFor(id: string): string {
+export function aliasFor(id: string, owner = ''): string {
   const safe = /^[A-Za-z0-9._:@+=~-]{1,200}$/.test(id);
-  return ALIAS_PREFIX + (safe ? id : createHash('sha256').update(id).digest('hex').slice(0, 32));
+  return ownerPrefix(owner) + (safe ? id : createHash('sha256').update(id).digest('hex').slice(0, 32));
 }
 
-export function connectionAlias(connection: Connection): string {
-  return aliasFor(connection.path?.pathSegments[0]?.id || connection.id);
+/** The alias prefix of the links `owner` makes (`nsm-` alone without an owner: every forwarder's links). */
+export function ownerPrefix(owner = ''): string {
+  if (owner === '') return ALIAS_PREFIX;
+  return `${ALIAS_PREFIX}${createHash('sha256').update(owner).digest('hex').slice(0, 8)}-`;
+}
+
+export function connectionAlias(connection: Connection, owner = ''): string {
+  return aliasFor(connection.path?.pathSegments[0]?.id || connection.id, owner);
 }
 
 /** Fails early (before the downstream call) on a mechanism this data plane can't wire. */
