@@ -112,6 +112,7 @@ function setup(
     exactNames?: boolean;
     failRequests?: number[];
     nses?: DeepPartial<NetworkServiceEndpoint>[];
+    idleWatchMs?: number;
   } = {},
 ): Setup {
   const ns = nsRegistry([{ name: 'svc' }], options);
@@ -125,6 +126,8 @@ function setup(
       nsRegistry: ns,
       nseRegistry: nseRegistry(options.nses ?? [endpoint]),
       chainSignal: chain.signal,
+      // Most tests look at one watch's life; lingering has its own test.
+      idleWatchMs: options.idleWatchMs ?? 0,
     }),
     counter,
     injectError({ requestCalls: options.failRequests ?? [] }),
@@ -262,6 +265,35 @@ lifetime(
     assert.is(s.clock.pendingTimers, 0);
   },
 );
+lifetime(
+  'by default a watch outlives its last connection for a minute, then ends at the next Request',
+  async () => {
+    const s = setup({ idleWatchMs: 60_000 });
+    const seconds = Math.floor(s.clock.now() / 1000) + 5;
+    await s.handler.request(
+      request({ path: { pathSegments: [{ name: 'a', expires: { seconds } }] } }),
+      s.ctx,
+    );
+    await s.handler.close(request().connection!, s.ctx);
+    assert.is(s.clock.pendingTimers, 0, 'an idle watch keeps no expiry timer');
+    await s.handler.request(request({ id: '2' }), s.ctx);
+    await s.handler.close(request({ id: '2' }).connection!, s.ctx);
+    await flush();
+    assert.is(s.ns.opened, 1, 'one after the other, they shared it');
+    assert.is(s.ns.active, 1);
+    await s.ns.register(NetworkService.fromPartial(selecting('b')));
+    await flush();
+    assert.is(s.counter.closes, 2, 'nobody left to close');
+    s.clock.advance(60_000);
+    await s.handler.request(request({ id: '3', networkService: 'other' }), s.ctx);
+    await flush();
+    assert.is(s.ns.active, 1, "svc's idle watch ended; other's is open");
+    assert.is(s.clock.pendingTimers, 0, 'lingering needs no timer');
+    s.chain.abort();
+    await flush();
+    assert.is(s.ns.active, 0);
+  },
+);
 lifetime('the earliest path segment expiry ends the watch', async () => {
   const s = setup();
   const seconds = Math.floor(s.clock.now() / 1000);
@@ -370,5 +402,7 @@ config('registries and the chain signal are required', () => {
   assert.throws(() => netSvcMonitorServer({ nseRegistry: nse, chainSignal: signal } as never), isConfig);
   assert.throws(() => netSvcMonitorServer({ nsRegistry: ns, chainSignal: signal } as never), isConfig);
   assert.throws(() => netSvcMonitorServer({ nsRegistry: ns, nseRegistry: nse } as never), isConfig);
+  const base = { nsRegistry: ns, nseRegistry: nse, chainSignal: signal };
+  assert.throws(() => netSvcMonitorServer({ ...base, idleWatchMs: -1 }), isConfig);
 });
 config.run();

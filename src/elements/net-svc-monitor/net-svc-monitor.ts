@@ -16,6 +16,12 @@ export interface NetSvcMonitorServerOptions {
   readonly nseRegistry: NseRegistryHandler;
   /** Aborting it stops every watch this element started (NSM's chain context). Required. */
   readonly chainSignal: AbortSignal;
+  /**
+   * How long a service's watch stays open after its last connection left, in ms, so that connections made one
+   * after the other share it; ended at the next Request after that, or with the chain. Default 60000; 0 ends it
+   * with its last connection.
+   */
+  readonly idleWatchMs?: number;
 }
 
 /** Stops the connection's current watch. */
@@ -28,7 +34,7 @@ const stopWatchKey = metadataKey<() => void>('net-svc-monitor/stop');
  * the service for the connection's labels, it closes the connection through `begin`'s event factory, so the
  * client heals and reselects. A connection joining a running watch is checked against the service as last
  * reported. Close, a failed Request, the chain signal and the earliest path segment expiry stop following;
- * the watch ends with its last connection.
+ * a watch without connections is kept for `idleWatchMs`, then ended at the next Request (or with the chain).
  *
  * Where in the chain: in the NSMgr, after `begin` and `metadata`.
  * @see https://github.com/networkservicemesh/sdk/tree/main/pkg/networkservice/common/netsvcmonitor
@@ -39,6 +45,9 @@ export function netSvcMonitorServer(options: NetSvcMonitorServerOptions): Networ
   if (typeof nseRegistry?.find !== 'function')
     throw new ConfigError('netsvcmonitor: nseRegistry is required');
   if (!(chainSignal instanceof AbortSignal)) throw new ConfigError('netsvcmonitor: chainSignal is required');
+  const { idleWatchMs: idleMs = 60_000 } = options;
+  if (!Number.isFinite(idleMs) || idleMs < 0)
+    throw new ConfigError('netsvcmonitor: idleWatchMs must be a finite number >= 0');
   const watches = new Map<string, ServiceWatch>();
 
   /** Follows the connection in its service's watch (started if need be); undefined when nothing started. */
@@ -50,10 +59,11 @@ export function netSvcMonitorServer(options: NetSvcMonitorServerOptions): Networ
     const clock = clockOf(ctx);
     const expiresAt = earliestExpiry(connection);
     if ((expiresAt !== undefined && expiresAt <= clock.now()) || chainSignal.aborted) return undefined;
+    for (const idle of [...watches.values()]) idle.endIfIdle(clock.now());
     const service = connection.networkService;
     let watch = watches.get(service);
     if (watch === undefined || watch.ended) {
-      const deps = { nsRegistry, nseRegistry, chainSignal, clock };
+      const deps = { nsRegistry, nseRegistry, chainSignal, clock, idleMs };
       const started: ServiceWatch = new ServiceWatch(service, deps, () => {
         if (watches.get(service) === started) watches.delete(service);
       });

@@ -35,6 +35,8 @@ export interface WatchDeps {
   readonly nseRegistry: NseRegistryHandler;
   readonly chainSignal: AbortSignal;
   readonly clock: Clock;
+  /** Keep the watch open this long after its last connection left (0: end it then). */
+  readonly idleMs: number;
 }
 
 /** @internal The watch of service `service`; `onEnd` runs once when it stops. */
@@ -43,6 +45,8 @@ export class ServiceWatch {
   readonly #scope: CancelScope;
   #lastNs: NetworkService | undefined;
   #expiry: { at: number; timer: Timer } | undefined;
+  /** When the last follower left (the watch lingers, see `endIfIdle`); undefined while followed. */
+  #idleSince: number | undefined;
 
   private readonly registries: WatchDeps;
   private readonly clock: Clock;
@@ -73,6 +77,7 @@ export class ServiceWatch {
 
   /** Follows `follower` (replacing an earlier one with its id); returns the function that stops it. */
   add(follower: Follower): () => void {
+    this.#idleSince = undefined;
     this.#followers.set(follower.id, follower);
     this.#armExpiry(follower.expiresAt);
     // Joining a running watch: check against the service as last reported, as a watch of its own would.
@@ -83,7 +88,21 @@ export class ServiceWatch {
   #remove(follower: Follower): void {
     if (this.#followers.get(follower.id) !== follower) return;
     this.#followers.delete(follower.id);
-    if (this.#followers.size === 0) this.#scope.cancel();
+    if (this.#followers.size > 0) return;
+    if (this.registries.idleMs <= 0) return this.#scope.cancel();
+    this.#idleSince = this.clock.now();
+    this.#expiry?.timer.cancel();
+    this.#expiry = undefined;
+  }
+
+  /**
+   * Ends the watch if nobody has followed it for the idle time. Called on each new follow of any service, so a
+   * watch outlives its last connection by at least that long (one-at-a-time connects keep one stream open) and
+   * an unused one ends at the next follow or with the chain: the element owns no timer for it.
+   */
+  endIfIdle(now: number): void {
+    if (this.#idleSince !== undefined && now - this.#idleSince >= this.registries.idleMs)
+      this.#scope.cancel();
   }
 
   async #run(): Promise<void> {
