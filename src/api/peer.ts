@@ -31,6 +31,8 @@ interface Channel {
   refs: number;
   retired: boolean;
   idle: NodeJS.Timeout | undefined;
+  /** The four clients, made once per channel and shared by every PeerConnection on it. */
+  handlers: Omit<PeerConnection, 'url' | 'close'> | undefined;
 }
 
 /** Fast reconnects: NSM components restart, and heal should not wait for gRPC's default backoff (1 s, x1.6). */
@@ -74,22 +76,31 @@ export function grpcDialer(options: GrpcDialerOptions = {}): GrpcDialer {
       shared.refs++;
       return shared;
     }
-    const channel: Channel = { conn: dial(url, dialOptions), refs: 1, retired: false, idle: undefined };
+    const conn = dial(url, dialOptions);
+    const channel: Channel = { conn, refs: 1, retired: false, idle: undefined, handlers: undefined };
     if (options.share !== false) channels.set(url, channel);
     return channel;
   };
-  const open = (url: string): PeerConnection => {
-    const channel = acquire(url);
+  /** A peer holds only its URL and `close`: a Request's dial costs no new closures beyond those. */
+  const handlersOf = (url: string, channel: Channel): NonNullable<Channel['handlers']> => {
+    if (channel.handlers !== undefined) return channel.handlers;
     const onError = (error: unknown): void => {
       if (isStatusError(error) && error.code === Code.UNAVAILABLE) retire(url, channel);
     };
-    let closed = false;
-    return {
-      url,
+    channel.handlers = {
       networkService: watchUnary(networkServiceClient(channel.conn), onError),
       monitorConnection: watchMonitor(monitorConnectionClient(channel.conn), onError),
       nsRegistry: watchRegistry(nsRegistryClient(channel.conn), onError),
       nseRegistry: watchRegistry(nseRegistryClient(channel.conn), onError),
+    };
+    return channel.handlers;
+  };
+  const open = (url: string): PeerConnection => {
+    const channel = acquire(url);
+    let closed = false;
+    return {
+      url,
+      ...handlersOf(url, channel),
       close() {
         if (closed) return;
         closed = true;

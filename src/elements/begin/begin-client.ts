@@ -44,8 +44,10 @@ export function beginClient(
           if (events.state !== 'established') events.markClosed();
           throw error;
         }
-        events.stored = cloneMessage({ ...merged, connection });
-        events.returned = cloneMessage(connection);
+        // One copy serves as both: neither is changed in place (a refresh replaces them), so they can share it.
+        const copy = cloneMessage(connection);
+        events.stored = { ...cloneMessage({ ...merged, connection: undefined }), connection: copy };
+        events.returned = copy;
         events.state = 'established';
         events.rememberValues(ctx);
         return connection;

@@ -58,14 +58,26 @@ export function tokenDialerOf(dialer: Dialer, generator: TokenGenerator): Dialer
   if (typeof generator !== 'function') {
     throw new ConfigError('token-dialer: a token generator function is required');
   }
+  // Wrappers are made once per underlying client (a gRPC dialer shares those per channel), not per dial.
+  const wrapped = new WeakMap<object, unknown>();
+  const once = <T extends object>(inner: T, wrap: (inner: T) => T): T => {
+    // A test peer may leave a client out; it fails when called, as before.
+    if (typeof inner !== 'object' || inner === null) return wrap(inner);
+    let outer = wrapped.get(inner) as T | undefined;
+    if (outer === undefined) {
+      outer = wrap(inner);
+      wrapped.set(inner, outer);
+    }
+    return outer;
+  };
   return (url: string): PeerConnection => {
     const peer = dialer(url);
     return {
       url: peer.url,
-      networkService: networkService(peer.networkService, generator),
-      monitorConnection: monitor(peer.monitorConnection, generator),
-      nsRegistry: registry(peer.nsRegistry, generator),
-      nseRegistry: registry(peer.nseRegistry, generator),
+      networkService: once(peer.networkService, (inner) => networkService(inner, generator)),
+      monitorConnection: once(peer.monitorConnection, (inner) => monitor(inner, generator)),
+      nsRegistry: once(peer.nsRegistry, (inner) => registry(inner, generator)),
+      nseRegistry: once(peer.nseRegistry, (inner) => registry(inner, generator)),
       close: () => peer.close(),
     };
   };
