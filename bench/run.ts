@@ -18,6 +18,7 @@ const benchmarks: [string, string[]][] = [
   ['begin-throughput', []],
   ['grpc-roundtrip', []],
   ['connect', []],
+  ['connect-chains', []],
   ['connect-heap', ['--expose-gc']],
   // Root only (each skips with a message otherwise); minutes each.
   ['dataplane-connect', []],
@@ -82,6 +83,7 @@ const heap = read<{
   wholeProcess: { perConnectionKB: number };
   pass: boolean;
 }>('connect-heap');
+const chains = read<{ request: { p50: number }; cpuMsPerConnect: number }>('connect-chains');
 const verdict = (pass: boolean): string => (pass ? 'PASS' : 'FAIL');
 console.log('\n=== summary ===');
 console.log(
@@ -101,4 +103,8 @@ console.log(
     `${connect.remote.heal.request.p50} ms ${verdict(connect.pass.remoteP50)}, ${connect.bestRate} connects/s ` +
     `${verdict(connect.pass.connectsPerSec)}; nsmgr heap ${heap.nsmgrHeal.perConnectionKB} KB/connection ` +
     `${verdict(heap.pass)} (whole process ${heap.wholeProcess.perConnectionKB} KB)`,
+);
+console.log(
+  `the same chains without gRPC: local p50 ${chains.request.p50} ms, ${chains.cpuMsPerConnect} ms CPU per ` +
+    'connect + close (the rest of the connect numbers is the transport)',
 );
