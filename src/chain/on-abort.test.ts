@@ -20,6 +20,19 @@ test('listeners run once, in the order added; removed ones do not run', () => {
   assert.is(abortListenerCount(controller.signal), 0);
 });
 
+test('a listener removed by an earlier one during the abort does not run', () => {
+  const controller = new AbortController();
+  const calls: string[] = [];
+  let offSecond = (): void => undefined;
+  onAbort(controller.signal, () => {
+    calls.push('first');
+    offSecond();
+  });
+  offSecond = onAbort(controller.signal, () => calls.push('second'));
+  controller.abort();
+  assert.equal(calls, ['first']);
+});
+
 test('the same function added twice is two listeners; an aborted signal takes none', () => {
   const controller = new AbortController();
   let calls = 0;

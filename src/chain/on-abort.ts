@@ -24,6 +24,8 @@ export function onAbort(signal: AbortSignal, listener: () => void): () => void {
       () => {
         fanOuts.delete(signal);
         for (const call of [...created]) {
+          // One removed by an earlier listener does not run, as with addEventListener.
+          if (!created.has(call)) continue;
           try {
             call();
           } catch (error) {

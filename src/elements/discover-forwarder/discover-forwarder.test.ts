@@ -16,8 +16,6 @@ import { CallContext } from '../../chain/context.js';
 import { Code, ConfigError, isStatusError, StatusError } from '../../chain/errors.js';
 import { networkServiceHandler, type NetworkServiceElement } from '../../chain/network-service.js';
 import type { NseRegistryHandler, NsRegistryHandler } from '../../chain/registry.js';
-import { withContext } from '../../testing/index.js';
-import { withCandidates } from '../discover/index.js';
 import { metadata } from '../metadata/index.js';
 import { matchNetworkServiceEndpoints, matchNetworkServices } from '../match-utils/index.js';
 import { discoverForwarderServer, type DiscoverForwarderServerOptions } from './index.js';
@@ -65,16 +63,14 @@ const forwarder = (name: string, labels: Record<string, string> = { p2p: 'true' 
   networkServiceLabels: { forwarder: { labels } },
 });
 
-/** Records each attempt's forwarder URL; Requests fail for the listed URLs, Closes for those in `closeDown`. */
+/** Records each attempt's forwarder URL; fails for the listed URLs. */
 function downstream(
   failing: readonly string[] = [],
-): NetworkServiceElement & { urls: (string | undefined)[]; closeDown: Set<string> } {
+): NetworkServiceElement & { urls: (string | undefined)[] } {
   const urls: (string | undefined)[] = [];
-  const closeDown = new Set<string>();
   return {
     name: 'downstream',
     urls,
-    closeDown,
     async request(request, ctx, next) {
       const url = clientUrlOf(ctx);
       urls.push(url);
@@ -82,9 +78,7 @@ function downstream(
       return next.request(request, ctx);
     },
     async close(connection, ctx, next) {
-      const url = clientUrlOf(ctx);
-      urls.push(url);
-      if (url !== undefined && closeDown.has(url)) throw new StatusError(Code.UNAVAILABLE, `${url} is down`);
+      urls.push(clientUrlOf(ctx));
       return next.close(connection, ctx);
     },
   };
@@ -317,34 +311,19 @@ close('goes to the remembered forwarder', async () => {
   await handler.close(conn, bg());
   assert.equal(down.urls, [url('a'), url('b'), url('b')]);
 });
-close('the remembered forwarder is reached without a registry lookup', async () => {
-  const { handler, nse, down } = harness([forwarder('a')]);
-  const conn = await handler.request(request(), bg());
-  const lookups = nse.queries.length;
-  await handler.close(conn, bg());
-  assert.is(nse.queries.length, lookups);
-  assert.equal(down.urls, [url('a'), url('a')]);
-});
-close('the remembered forwarder unreachable: looked up by name, Close goes to where it is now', async () => {
-  const { handler, nse, down } = harness([forwarder('a')]);
-  const conn = await handler.request(request(), bg());
-  (nse.list[0] as NetworkServiceEndpoint).url = url('a-restarted');
-  down.closeDown.add(url('a'));
-  await handler.close(conn, bg());
-  assert.equal(down.urls, [url('a'), url('a'), url('a-restarted')]);
-});
-close('the service comes from discover when it looked it up for this Request', async () => {
-  const nse = nseRegistry([forwarder('a')]);
-  const down = downstream();
-  const handler = networkServiceHandler([
-    metadata(),
-    withContext((ctx) => withCandidates(ctx, { ns: NetworkService.fromPartial({ name: 'svc' }), nses: [] })),
-    discoverForwarderServer({ nsRegistry: nsRegistry([]), nseRegistry: nse, nsmgrUrl }),
-    down,
-  ]);
-  await handler.request(request(), bg());
-  assert.equal(down.urls, [url('a')]);
-});
+close(
+  'the remembered forwarder at its current URL; its last known URL when the lookup finds nothing',
+  async () => {
+    const { handler, nse, down } = harness([forwarder('a')]);
+    const conn = await handler.request(request(), bg());
+    (nse.list[0] as NetworkServiceEndpoint).url = url('a-restarted');
+    await handler.close(conn, bg());
+    const again = await handler.request(request({ id: 'c2' }), bg());
+    nse.list.length = 0;
+    await handler.close(again, bg());
+    assert.equal(down.urls, [url('a'), url('a-restarted'), url('a-restarted'), url('a-restarted')]);
+  },
+);
 close('nothing remembered: the forwarder next on the path', async () => {
   const { handler, nse, down } = harness([forwarder('a'), forwarder('b')]);
   await handler.close(Connection.fromPartial({ id: 'x', path: pathTo('b') }), bg());

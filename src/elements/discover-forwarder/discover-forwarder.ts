@@ -9,7 +9,7 @@ import { loggerOf } from '../../chain/logger.js';
 import { connectionMetadataKey, metadataKey, metadataOf } from '../../chain/metadata.js';
 import type { NetworkServiceElement } from '../../chain/network-service.js';
 import type { NseRegistryHandler, NsRegistryHandler } from '../../chain/registry.js';
-import { candidatesOf, closeVia } from '../discover/index.js';
+import { closeTarget } from '../discover/index.js';
 import { matchForwarders, readNetworkServiceEndpointList } from '../match-utils/index.js';
 import { findNetworkService, nextSegmentName, preferPrevious, registryCall } from './lookup.js';
 
@@ -39,9 +39,8 @@ const forwarderKey = metadataKey<{ readonly name: string; readonly url: string }
  * the first to succeed is remembered. When all fail: UNAVAILABLE `DISCOVERFORWARDER_ALL_FAILED` listing each
  * attempt, or the attempts' own status when they all failed with the same code and reason (the endpoint's
  * refusal, `DISCOVER_NO_CANDIDATES`, `IPAM_EXHAUSTED`...). A RESELECT_REQUESTED request ignores the remembered
- * one. The service comes from `discover`'s candidates when it looked it up for this same Request. Close goes to
- * the remembered forwarder's URL (no lookup), else to the one next on the path when it can still be found, and
- * always continues.
+ * one. Close goes to the remembered forwarder (or the one next on the path) at its current URL, else at the URL
+ * its Request reached when the lookup fails or finds nothing, and always continues.
  *
  * Where in the chain: in the NSMgr, after `metadata` and before the client that dials the URL.
  * @see https://github.com/networkservicemesh/sdk/tree/main/pkg/networkservice/common/discoverforwarder
@@ -80,12 +79,7 @@ export function discoverForwarderServer(options: DiscoverForwarderServerOptions)
       const reselect = connection.state === State.RESELECT_REQUESTED;
       const remembered = reselect ? '' : (metadata.get(forwarderKey)?.name ?? '');
 
-      // discover, earlier in the same chain, may have just looked the service up: no second lookup then.
-      const found = candidatesOf(ctx)?.ns;
-      const ns =
-        found?.name === connection.networkService
-          ? found
-          : await findNetworkService(nsRegistry, connection.networkService, connection.payload, ctx);
+      const ns = await findNetworkService(nsRegistry, connection.networkService, connection.payload, ctx);
       const listed = await registryCall(ctx, `failed to find ${forwarderServiceName} on ${nsmgrUrl}`, () =>
         findForwarders(ctx, remembered, true),
       );
@@ -155,9 +149,8 @@ export function discoverForwarderServer(options: DiscoverForwarderServerOptions)
         }
         return undefined;
       };
-      return closeVia(ctx, remembered?.url, lookup, (url) =>
-        next.close(connection, url === undefined ? ctx : withClientUrl(ctx, url)),
-      );
+      const url = await closeTarget(remembered?.url, lookup);
+      return next.close(connection, url === undefined ? ctx : withClientUrl(ctx, url));
     },
   };
 }

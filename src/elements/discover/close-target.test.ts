@@ -1,4 +1,4 @@
-import { type Observable, from } from 'rxjs';
+import { from, throwError, type Observable } from 'rxjs';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Connection } from '../../api/gen/connection.js';
@@ -11,7 +11,6 @@ import {
 } from '../../api/gen/registry.js';
 import { clientUrlOf } from '../../chain/client-url.js';
 import { CallContext } from '../../chain/context.js';
-import { Code, StatusError } from '../../chain/errors.js';
 import { networkServiceHandler, type NetworkServiceElement } from '../../chain/network-service.js';
 import type { NseRegistryHandler, NsRegistryHandler } from '../../chain/registry.js';
 import { metadata } from '../metadata/index.js';
@@ -44,7 +43,7 @@ function registries(nses: DeepPartial<NetworkServiceEndpoint>[]) {
 }
 
 /** Stands in for roundrobin and the dialing client: picks the first candidate, records where Close went. */
-function pickFirst(closedAt: (string | undefined)[], down: Set<string>): NetworkServiceElement {
+function pickFirst(closedAt: (string | undefined)[]): NetworkServiceElement {
   return {
     name: 'pick-first',
     async request(request) {
@@ -53,7 +52,6 @@ function pickFirst(closedAt: (string | undefined)[], down: Set<string>): Network
     async close(_connection, ctx) {
       const url = clientUrlOf(ctx);
       closedAt.push(url);
-      if (url !== undefined && down.has(url)) throw new StatusError(Code.UNAVAILABLE, `${url} is down`);
     },
   };
 }
@@ -61,70 +59,52 @@ function pickFirst(closedAt: (string | undefined)[], down: Set<string>): Network
 function harness(nses: DeepPartial<NetworkServiceEndpoint>[]) {
   const reg = registries(nses);
   const closedAt: (string | undefined)[] = [];
-  const down = new Set<string>();
   const handler = networkServiceHandler([
     metadata(),
     discoverServer({ nsRegistry: reg.ns, nseRegistry: reg.nse }),
-    pickFirst(closedAt, down),
+    pickFirst(closedAt),
   ]);
-  return { ...reg, handler, closedAt, down };
+  return { ...reg, handler, closedAt };
 }
 
 const request = NetworkServiceRequest.fromPartial({ connection: { id: 'c1', networkService: svc } });
 const one = [{ name: 'nse-1', url: 'tcp://a:1', networkServiceNames: [svc] }];
 const bg = (): CallContext => CallContext.background();
 
-const test = suite('discover: Close reaches the endpoint the Request went to');
+const test = suite('discover: where Close goes');
 
-test('after a Request through candidates, Close uses its URL and asks the registry nothing', async () => {
+test('to the endpoint at its current URL, as the registry has it', async () => {
   const h = harness(one);
   const conn = await h.handler.request(request, bg());
-  const finds = h.state.nseFinds;
+  (h.state.nses[0] as NetworkServiceEndpoint).url = 'tcp://b:2';
   await h.handler.close(conn, bg());
-  assert.equal(h.closedAt, ['tcp://a:1']);
-  assert.is(h.state.nseFinds, finds);
+  assert.equal(h.closedAt, ['tcp://b:2']);
 });
 
-test('an endpoint pinned by name is remembered too', async () => {
+test('to the URL its Request reached when the registry no longer has the endpoint', async () => {
+  const h = harness(one);
+  const conn = await h.handler.request(request, bg());
+  h.state.nses.length = 0;
+  await h.handler.close(conn, bg());
+  assert.equal(h.closedAt, ['tcp://a:1']);
+});
+
+test('an endpoint pinned by name is remembered too; a failing registry falls back to it', async () => {
   const h = harness(one);
   const pinned = NetworkServiceRequest.fromPartial({
     connection: { id: 'c1', networkService: svc, networkServiceEndpointName: 'nse-1' },
   });
   const conn = await h.handler.request(pinned, bg());
   assert.is(h.state.nsFinds, 0);
-  const finds = h.state.nseFinds;
+  h.nse.find = () => throwError(() => new Error('registry down'));
   await h.handler.close(conn, bg());
   assert.equal(h.closedAt, ['tcp://a:1']);
-  assert.is(h.state.nseFinds, finds);
 });
 
-test('when the remembered peer is gone, Close looks the endpoint up and goes to its new URL', async () => {
-  const h = harness(one);
-  const conn = await h.handler.request(request, bg());
-  h.down.add('tcp://a:1');
-  (h.state.nses[0] as NetworkServiceEndpoint).url = 'tcp://b:2';
-  await h.handler.close(conn, bg());
-  assert.equal(h.closedAt, ['tcp://a:1', 'tcp://b:2']);
-});
-
-test('when the peer is gone and the registry has nothing newer, the UNAVAILABLE stands', async () => {
-  const h = harness(one);
-  const conn = await h.handler.request(request, bg());
-  h.down.add('tcp://a:1');
-  try {
-    await h.handler.close(conn, bg());
-    assert.unreachable('close should fail');
-  } catch (error) {
-    assert.ok(error instanceof StatusError && error.code === Code.UNAVAILABLE);
-  }
-  assert.equal(h.closedAt, ['tcp://a:1']);
-});
-
-test('without a Request on record (a restarted proxy), Close looks the endpoint up as before', async () => {
-  const h = harness(one);
+test('without a Request on record (a restarted proxy) and nothing in the registry: no URL', async () => {
+  const h = harness([]);
   await h.handler.close(Connection.fromPartial({ id: 'c9', networkServiceEndpointName: 'nse-1' }), bg());
-  assert.equal(h.closedAt, ['tcp://a:1']);
-  assert.is(h.state.nseFinds, 1);
+  assert.equal(h.closedAt, [undefined]);
 });
 
 test.run();

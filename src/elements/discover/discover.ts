@@ -18,7 +18,7 @@ import {
   readNetworkServiceList,
 } from '../match-utils/index.js';
 import { withCandidates } from './candidates.js';
-import { closeVia, rememberedUrl, rememberTarget } from './target.js';
+import { closeTarget, rememberedUrl, rememberTarget } from './target.js';
 
 export interface DiscoverServerOptions {
   /** The NS registry to look services up in (used as a client: only `find` is called). Required. */
@@ -34,7 +34,7 @@ export interface DiscoverServerOptions {
  * candidates go in the context for the selection element after (`candidatesOf(ctx)`), and the connection takes
  * the service's payload. With a client URL already in the context, it passes through. Close never fails on
  * discovery: it puts the named endpoint's URL in the context when it can, and always continues; with a
- * `metadata` element before it, that is the URL the last successful Request went to (no registry lookup).
+ * `metadata` element before it, a failed or empty lookup falls back to the URL the last Request went to.
  *
  * Where in the chain: in forwarders and proxies, before `roundrobin` (which picks among the candidates) and
  * the client that dials the URL.
@@ -127,9 +127,8 @@ export function discoverServer(options: DiscoverServerOptions): NetworkServiceEl
         }
         return undefined;
       };
-      return closeVia(ctx, rememberedUrl(ctx, name), lookup, (url) =>
-        next.close(connection, url === undefined ? ctx : withClientUrl(ctx, url)),
-      );
+      const url = await closeTarget(rememberedUrl(ctx, name), lookup);
+      return next.close(connection, url === undefined ? ctx : withClientUrl(ctx, url));
     },
   };
 }

@@ -4,4 +4,4 @@
  */
 export { discoverServer, type DiscoverServerOptions } from './discover.js';
 export { candidatesOf, withCandidates, type Candidates } from './candidates.js';
-export { closeVia } from './target.js';
+export { closeTarget } from './target.js';

@@ -1,11 +1,10 @@
 /**
- * Where a connection's last successful Request went, kept in its server metadata so that Close reaches the
- * same endpoint without asking the registry again (Go looks it up on every Close: two extra round trips
- * through an nsmgr, and a Close that fails when the registry is down).
+ * Where a connection's last successful Request went, kept in its server metadata so that Close can still
+ * reach it when the registry cannot say (Go then closes without a URL, and what lies behind stays until it
+ * expires).
  * @module
  */
 import type { CallContext } from '../../chain/context.js';
-import { Code } from '../../chain/errors.js';
 import { connectionMetadataKey, metadataKey } from '../../chain/metadata.js';
 
 interface Target {
@@ -28,23 +27,13 @@ export function rememberedUrl(ctx: CallContext, name: string): string | undefine
 }
 
 /**
- * Close through the remembered URL when there is one; if that peer is gone (UNAVAILABLE), `lookup` finds the
- * current URL (a restarted peer may listen elsewhere) and Close goes there instead, so what lies behind it is
- * still freed. Without a remembered URL, Close goes wherever `lookup` says (undefined: no URL).
+ * Where a Close goes: the endpoint's current URL from `lookup` (a peer may have restarted elsewhere; with the
+ * presets' query cache this is a cache hit), else the URL the Request reached (so a registry that is down or
+ * has dropped the entry still lets Close reach what the Request set up), else nowhere (undefined).
  */
-export async function closeVia<T>(
-  ctx: CallContext,
+export async function closeTarget(
   remembered: string | undefined,
   lookup: () => Promise<string | undefined>,
-  close: (url: string | undefined) => Promise<T>,
-): Promise<T> {
-  if (remembered === undefined) return close(await lookup());
-  try {
-    return await close(remembered);
-  } catch (error) {
-    if (ctx.signal.aborted || (error as { code?: unknown }).code !== Code.UNAVAILABLE) throw error;
-    const current = await lookup();
-    if (current === undefined || current === remembered) throw error;
-    return close(current);
-  }
+): Promise<string | undefined> {
+  return (await lookup()) ?? remembered;
 }

@@ -116,6 +116,8 @@ export class ServiceWatch {
           error,
         });
       }
+      // What the broken stream said may be out of date by the time it is back: joiners wait for the replay.
+      this.#lastNs = undefined;
       await delay(this.clock, reopenDelayMs, signal).catch(() => undefined);
     }
   }
@@ -133,7 +135,8 @@ export class ServiceWatch {
       concatMap(async (response) => {
         const ns = response.networkService;
         if (ns === undefined || ns.name !== this.service) return;
-        this.#lastNs = ns;
+        // A deleted service is checked against (as before), but joiners are not held to it.
+        this.#lastNs = response.deleted ? undefined : ns;
         await this.#check(ns, [...this.#followers.values()]);
       }),
       takeUntil(stopped$),

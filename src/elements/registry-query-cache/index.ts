@@ -13,25 +13,30 @@ export interface QueryCacheOptions {
   readonly expireTimeoutMs?: number;
   /** Ends every background watch and drops the cache when it aborts. Default: none. */
   readonly chainSignal?: AbortSignal;
+  /** The most answers kept (each holds 1 + its items' watches); the least recently read goes. Default 256. */
+  readonly maxEntries?: number;
 }
 
-function timeoutOf(options: QueryCacheOptions): number {
-  const { expireTimeoutMs = 60_000 } = options;
+function settingsOf(options: QueryCacheOptions): [number, number, AbortSignal | undefined] {
+  const { expireTimeoutMs = 60_000, maxEntries = 256 } = options;
   if (!Number.isFinite(expireTimeoutMs) || expireTimeoutMs <= 0)
     throw new ConfigError('registry-query-cache: expireTimeoutMs must be a finite number > 0');
-  return expireTimeoutMs;
+  if (!Number.isInteger(maxEntries) || maxEntries < 1)
+    throw new ConfigError('registry-query-cache: maxEntries must be an integer >= 1');
+  return [expireTimeoutMs, maxEntries, options.chainSignal];
 }
 
 /**
  * Watch Finds pass through. A non-watch Find whose query was answered before is answered from the cache
  * (which extends the answer's life); registrations past their expiration time are left out, and an answer
- * emptied by deletions is not served: the Find goes on instead. On a miss the Find goes on, its results are
- * sent once it completes, and a non-empty answer is cached, kept current by a background Find of the same
- * query with `watch` through the rest of the chain (updates replace entries, deletions remove them); the end
- * of that watch evicts the answer. Answers not read within the expire timeout are evicted at the next lookup
- * (Go runs a ticker for that; this cache owns no timer). Go caches lookups by name only; this caches any
- * query, since the watch keeps each answer current. What it trades: a registration deleted between a miss and
- * the start of its watch can be served until the answer is evicted or the endpoint's expiration time passes.
+ * emptied by removals or expirations is dropped: the Find goes on instead. On a miss the Find goes on, its
+ * results are sent once it completes, and a non-empty answer is cached, kept current by background Finds with
+ * `watch` through the rest of the chain: one of the same query (registrations that come to match join the
+ * answer) and one per registration in it by name (one that changes so that it no longer matches, or goes away,
+ * leaves it). The end of any of these watches drops the answer. Answers not read within the expire timeout are
+ * dropped at the next lookup (Go runs a ticker for that; this cache owns no timer), and past `maxEntries` the
+ * least recently read goes. Go caches lookups by name only. What it trades: a registration deleted between a
+ * miss and the start of its watches can be served until the answer is dropped or its expiration time passes.
  *
  * Where in the chain: first in a registry client chain, e.g. a forwarder's lookups through its nsmgr, or the
  * nsmgr's client of the registry.
@@ -40,7 +45,7 @@ function timeoutOf(options: QueryCacheOptions): number {
 export function queryCacheNse(
   options: QueryCacheOptions = {},
 ): NseRegistryElement & { readonly size: number } {
-  const { find, cache } = cachingFind(nseKind, timeoutOf(options), options.chainSignal);
+  const { find, cache } = cachingFind(nseKind, ...settingsOf(options));
   return {
     name: 'registry-query-cache',
     get size() {
@@ -52,7 +57,7 @@ export function queryCacheNse(
 
 /** {@link queryCacheNse} for the NS registry (network services have no expiration time). */
 export function queryCacheNs(options: QueryCacheOptions = {}): NsRegistryElement & { readonly size: number } {
-  const { find, cache } = cachingFind(nsKind, timeoutOf(options), options.chainSignal);
+  const { find, cache } = cachingFind(nsKind, ...settingsOf(options));
   return {
     name: 'registry-query-cache-ns',
     get size() {

@@ -11,6 +11,7 @@ import {
   type NetworkServiceQuery,
   type NetworkServiceResponse,
 } from '../../api/gen/registry.js';
+import { matchNetworkServiceEndpoints, matchNetworkServices } from '../match-utils/index.js';
 import type { RegistryKind } from './query-cache.js';
 
 export const nseKind: RegistryKind<
@@ -31,6 +32,12 @@ export const nseKind: RegistryKind<
     return at !== undefined && at.seconds * 1000 + at.nanos / 1e6 <= now;
   },
   clone: (nse) => cloneMessage(nse),
+  matches: (query, nse) =>
+    matchNetworkServiceEndpoints(query.networkServiceEndpoint ?? NetworkServiceEndpoint.create(), nse),
+  watchByName: (name) => ({
+    networkServiceEndpoint: NetworkServiceEndpoint.fromPartial({ name }),
+    watch: true,
+  }),
 };
 
 export const nsKind: RegistryKind<NetworkServiceQuery, NetworkServiceResponse, NetworkService> = {
@@ -41,4 +48,6 @@ export const nsKind: RegistryKind<NetworkServiceQuery, NetworkServiceResponse, N
   nameOf: (ns) => ns.name,
   expired: () => false,
   clone: (ns) => cloneMessage(ns),
+  matches: (query, ns) => matchNetworkServices(query.networkService ?? NetworkService.create(), ns),
+  watchByName: (name) => ({ networkService: NetworkService.fromPartial({ name }), watch: true }),
 };

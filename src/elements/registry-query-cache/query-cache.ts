@@ -6,7 +6,7 @@ import { defer, filter, from, mergeMap, toArray, type Observable, type Subscript
 import { withCancel } from '../../chain/cancel.js';
 import { clockOf } from '../../chain/clock.js';
 import { CallContext } from '../../chain/context.js';
-import { QueryCache, type WatchSink } from './cache.js';
+import { QueryCache, type Watchers, type WatchSink } from './cache.js';
 
 /** How one registry's queries, responses and items are read. */
 export interface RegistryKind<TQuery extends { readonly watch: boolean }, TResponse, TItem> {
@@ -19,6 +19,10 @@ export interface RegistryKind<TQuery extends { readonly watch: boolean }, TRespo
   /** Whether the registration is past its own expiration time (never for kinds without one). */
   expired(item: TItem, now: number): boolean;
   clone(item: TItem): TItem;
+  /** Whether `item` is in the answer to `query` (the registry's own matching). */
+  matches(query: TQuery, item: TItem): boolean;
+  /** A watch of one registration by name. */
+  watchByName(name: string): TQuery;
 }
 
 type Find<TQuery, TResponse> = (query: TQuery, ctx: CallContext) => Observable<TResponse>;
@@ -27,32 +31,49 @@ type Find<TQuery, TResponse> = (query: TQuery, ctx: CallContext) => Observable<T
 export function cachingFind<TQuery extends { readonly watch: boolean }, TResponse, TItem>(
   kind: RegistryKind<TQuery, TResponse, TItem>,
   expireTimeoutMs: number,
+  maxEntries: number,
   chainSignal: AbortSignal | undefined,
 ): {
   find: (query: TQuery, ctx: CallContext, next: Find<TQuery, TResponse>) => Observable<TResponse>;
   cache: QueryCache<TItem>;
 } {
-  const cache = new QueryCache<TItem>(expireTimeoutMs);
+  const cache = new QueryCache<TItem>(expireTimeoutMs, maxEntries);
   chainSignal?.addEventListener('abort', () => cache.clear(), { once: true });
 
-  /** The background watch of one cached query, on a context that lives until eviction or chain end. */
-  const watchFor =
-    (query: TQuery, ctx: CallContext, next: Find<TQuery, TResponse>) =>
-    (sink: WatchSink<TItem>): Subscription => {
+  const watchersFor = (query: TQuery, ctx: CallContext, next: Find<TQuery, TResponse>): Watchers<TItem> => {
+    /** A background watch on a context that lives until it is unsubscribed or the chain ends. */
+    const watch = (
+      watched: TQuery,
+      sink: WatchSink<TItem>,
+      onResponse: (response: TResponse) => void,
+    ): Subscription => {
       const scope = withCancel(CallContext.of({ signal: chainSignal }).withValuesOf(ctx));
-      const subscription = defer(() => next({ ...query, watch: true }, scope.ctx)).subscribe({
-        next: (response) => {
-          const item = kind.itemOf(response);
-          if (item === undefined) return;
-          if (kind.isDeleted(response)) sink.remove(kind.nameOf(item));
-          else sink.upsert(kind.nameOf(item), kind.clone(item));
-        },
+      const subscription = defer(() => next(watched, scope.ctx)).subscribe({
+        next: onResponse,
         error: () => sink.evict(),
         complete: () => sink.evict(),
       });
       subscription.add(() => scope.cancel());
       return subscription;
     };
+    return {
+      query: (sink) =>
+        watch({ ...query, watch: true }, sink, (response) => {
+          const item = kind.itemOf(response);
+          if (item === undefined) return;
+          if (kind.isDeleted(response)) sink.remove(kind.nameOf(item));
+          else sink.upsert(kind.nameOf(item), kind.clone(item));
+        }),
+      // The query's watch only reports versions that match it; this one also sees an item leave the answer.
+      item: (name, sink) =>
+        watch(kind.watchByName(name), sink, (response) => {
+          const item = kind.itemOf(response);
+          if (item === undefined || kind.nameOf(item) !== name) return;
+          if (kind.isDeleted(response) || !kind.matches(query, item)) sink.remove(name);
+          else sink.upsert(name, kind.clone(item));
+        }),
+    };
+  };
 
   const find = (query: TQuery, ctx: CallContext, next: Find<TQuery, TResponse>): Observable<TResponse> => {
     if (query.watch) return next(query, ctx);
@@ -60,9 +81,10 @@ export function cachingFind<TQuery extends { readonly watch: boolean }, TRespons
       const key = kind.keyOf(query);
       const now = clockOf(ctx).now();
       const cached = cache.load(key, now)?.filter((item) => !kind.expired(item, now));
-      // An answer emptied by deletions or expirations is not trusted: the registry is asked again.
       if (cached !== undefined && cached.length > 0)
         return from(cached.map((item) => kind.responseOf(kind.clone(item))));
+      // An answer emptied by deletions or expirations is not trusted: dropped, and the registry asked again.
+      if (cached !== undefined) cache.evict(key);
       return next(query, ctx).pipe(
         filter((response) => !kind.isDeleted(response) && kind.itemOf(response) !== undefined),
         toArray(),
@@ -74,7 +96,7 @@ export function cachingFind<TQuery extends { readonly watch: boolean }, TRespons
           }
           // Empty answers are not cached: a registration that is about to arrive must be found at once.
           if (items.size > 0 && !chainSignal?.aborted)
-            cache.store(key, items, clockOf(ctx).now(), watchFor(query, ctx, next));
+            cache.store(key, items, clockOf(ctx).now(), watchersFor(query, ctx, next));
           return from(responses);
         }),
       );

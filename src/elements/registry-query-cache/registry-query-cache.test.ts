@@ -77,7 +77,7 @@ caching('a repeated query is answered from the cache, which its watch keeps curr
   assert.equal(await s.urls(byService), [url1, url2], 'a new registration joined the answer');
   await s.store.unregister(nse('b'), s.ctx());
   assert.equal(await s.urls(byService), [url2], 'a deletion left it');
-  assert.is(s.memory.watchers, 1, 'one watch for the one query');
+  assert.is(s.memory.watchers, 2, "the query's watch and the one of its remaining item");
 });
 
 caching('an answer emptied by deletions is not served: the registry is asked, the watch ends', async () => {
@@ -92,6 +92,39 @@ caching('an answer emptied by deletions is not served: the registry is asked, th
   );
   assert.is(s.cache.size, 0);
   assert.is(s.memory.watchers, 0);
+});
+
+caching('a registration that stops matching leaves the answer (the query watch never says so)', async () => {
+  const s = setup();
+  const a = await s.store.register(nse('a'), s.ctx());
+  await s.store.register(nse('b', url2), s.ctx());
+  assert.equal(await s.urls(byService), [url1, url2]);
+  s.fail.failing = true;
+  await s.store.register({ ...a, networkServiceNames: ['elsewhere'] }, s.ctx());
+  assert.equal(await s.urls(byService), [url2], 'a moved to another service');
+  await s.store.unregister(a, s.ctx());
+  assert.equal(await s.urls(byService), [url2]);
+  assert.is(s.memory.watchers, 2, "b's and the query's");
+});
+
+caching('past maxEntries the least recently read answer goes, with its watches', async () => {
+  const memory = memoryNseRegistry();
+  const store = nseRegistryHandler([memory]);
+  const cache = queryCacheNse({ maxEntries: 2 });
+  const client = nseRegistryHandler([cache, memory]);
+  const ctx = CallContext.background();
+  const read = (name: string) => lastValueFrom(client.find(query({ name }), ctx).pipe(toArray()));
+  for (const name of ['a', 'b', 'c']) await store.register(nse(name), ctx);
+  await read('a');
+  await read('b');
+  await read('a');
+  await read('c');
+  assert.is(cache.size, 2);
+  assert.is(memory.watchers, 4, "b's answer and its watches went");
+  assert.throws(
+    () => queryCacheNse({ maxEntries: 0 }),
+    (e: unknown) => e instanceof ConfigError,
+  );
 });
 
 caching('empty answers are not cached; each query has its own entry', async () => {
@@ -136,7 +169,7 @@ caching('unread answers are evicted at the next lookup; the cache never holds a 
     s.clock.advance(minute / 3);
   }
   assert.is(s.cache.size, 1, 'the by-name answer went unread for more than the timeout');
-  assert.is(s.memory.watchers, 1);
+  assert.is(s.memory.watchers, 2, 'the query and its item');
   assert.is(s.clock.pendingTimers, 0);
 });
 
@@ -152,7 +185,7 @@ caching('watch Finds pass through; chainSignal drops the cache and ends every wa
   watch.unsubscribe();
   await s.urls(byService);
   await s.urls(query({ name: 'a' }));
-  assert.is(s.memory.watchers, 2);
+  assert.is(s.memory.watchers, 4, 'per answer: its query and its item');
   chain.abort();
   assert.is(s.cache.size, 0);
   assert.is(s.memory.watchers, 0);

@@ -59,25 +59,31 @@ export function tokenDialerOf(dialer: Dialer, generator: TokenGenerator): Dialer
     throw new ConfigError('token-dialer: a token generator function is required');
   }
   // Wrappers are made once per underlying client (a gRPC dialer shares those per channel), not per dial.
-  const wrapped = new WeakMap<object, unknown>();
-  const once = <T extends object>(inner: T, wrap: (inner: T) => T): T => {
-    // A test peer may leave a client out; it fails when called, as before.
-    if (typeof inner !== 'object' || inner === null) return wrap(inner);
-    let outer = wrapped.get(inner) as T | undefined;
-    if (outer === undefined) {
-      outer = wrap(inner);
-      wrapped.set(inner, outer);
-    }
-    return outer;
+  const cached = <T extends object>(wrap: (inner: T) => T): ((inner: T) => T) => {
+    const wrapped = new WeakMap<T, T>();
+    return (inner) => {
+      // A test peer may leave a client out; it fails when called, as before.
+      if (typeof inner !== 'object' || inner === null) return wrap(inner);
+      let outer = wrapped.get(inner);
+      if (outer === undefined) {
+        outer = wrap(inner);
+        wrapped.set(inner, outer);
+      }
+      return outer;
+    };
   };
+  const wrapService = cached((inner: NetworkServiceHandler) => networkService(inner, generator));
+  const wrapMonitor = cached((inner: MonitorHandler) => monitor(inner, generator));
+  const wrapNs = cached((inner: PeerConnection['nsRegistry']) => registry(inner, generator));
+  const wrapNse = cached((inner: PeerConnection['nseRegistry']) => registry(inner, generator));
   return (url: string): PeerConnection => {
     const peer = dialer(url);
     return {
       url: peer.url,
-      networkService: once(peer.networkService, (inner) => networkService(inner, generator)),
-      monitorConnection: once(peer.monitorConnection, (inner) => monitor(inner, generator)),
-      nsRegistry: once(peer.nsRegistry, (inner) => registry(inner, generator)),
-      nseRegistry: once(peer.nseRegistry, (inner) => registry(inner, generator)),
+      networkService: wrapService(peer.networkService),
+      monitorConnection: wrapMonitor(peer.monitorConnection),
+      nsRegistry: wrapNs(peer.nsRegistry),
+      nseRegistry: wrapNse(peer.nseRegistry),
       close: () => peer.close(),
     };
   };
