@@ -55,7 +55,14 @@ function nsRegistry(initial: DeepPartial<NetworkService>[], options: { exactName
         return () => watchers.delete(watcher);
       });
     },
-    unregister: async () => undefined,
+    unregister: async (ns: NetworkService): Promise<void> => {
+      const i = list.findIndex((e) => e.name === ns.name);
+      if (i < 0) return;
+      const [gone] = list.splice(i, 1);
+      for (const w of watchers)
+        if (gone !== undefined && matches(w.query, gone))
+          w.subscriber.next({ networkService: gone, deleted: true });
+    },
     /** Ends every open watch with `error`, or completes them. */
     breakStreams(error?: Error): void {
       for (const w of [...watchers]) {
@@ -172,6 +179,23 @@ watching('on a shared watch, only the connections the update no longer selects a
   assert.is(s.counter.closes, 2, 'a connection joining is checked against the service as last reported');
   s.chain.abort();
 });
+watching(
+  'a connection joining after the service was deleted is not held to the deleted version',
+  async () => {
+    const appB = { ...endpoint, name: 'nse-2', networkServiceLabels: { svc: { labels: { app: 'b' } } } };
+    const s = setup({ nses: [endpoint, appB], idleWatchMs: 60_000 });
+    await s.handler.request(request({ networkServiceEndpointName: 'nse-2' }), s.ctx);
+    await flush();
+    await s.ns.register(NetworkService.fromPartial(selecting('b')));
+    await s.ns.unregister(NetworkService.fromPartial({ name: 'svc' }));
+    await flush();
+    assert.is(s.counter.closes, 0, 'the deleted version still selects nse-2');
+    await s.handler.request(request({ id: '2' }), s.ctx);
+    await flush();
+    assert.is(s.counter.closes, 0, 'nse-1 is not checked against a deleted service');
+    s.chain.abort();
+  },
+);
 watching('updates that still select the endpoint change nothing', async () => {
   const s = setup();
   await s.handler.request(request(), s.ctx);
