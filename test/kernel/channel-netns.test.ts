@@ -9,27 +9,20 @@ import {
   configureLink,
   deleteLink,
   inodeUrl,
-  NetlinkPool,
+  type NetlinkPool,
   showLink,
   statNetns,
   type IpChannel,
 } from '../../src/kernel/index.js';
-import { addresses, ip, link, Namespaces, processGone, skipReason } from './fixture.js';
+import { addresses, ip, link, type Namespaces, freshKernelEach, skipReason } from './fixture.js';
 
 const test = suite('kernel library (real kernel): channels in namespaces');
 const it = skipReason === undefined ? test : test.skip.bind(test);
 
 let nss: Namespaces;
 let pool: NetlinkPool;
-test.before.each(() => {
-  nss = new Namespaces();
-  pool = new NetlinkPool();
-});
-test.after.each(async () => {
-  const pids = pool.pids;
-  await pool.close();
-  await nss.dispose();
-  assert.ok(pids.every(processGone), 'every ip channel process is gone');
+freshKernelEach(test, (fresh) => {
+  ({ nss, pool } = fresh);
 });
 
 it('opens a channel inside the namespace an inode URL names', async () => {

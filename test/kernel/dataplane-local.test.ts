@@ -21,16 +21,15 @@ import {
 import { mechanismTranslationClient } from '../../src/elements/mechanism-translation/index.js';
 import { kernelMechanism } from '../../src/elements/mechanisms/index.js';
 import { metadata } from '../../src/elements/metadata/index.js';
-import { inodeUrl, NetlinkPool, statNetns } from '../../src/kernel/index.js';
+import { inodeUrl, type NetlinkPool, statNetns } from '../../src/kernel/index.js';
 import {
   addresses,
   ip,
   link,
-  Namespaces,
-  percentile,
+  type Namespaces,
   ping,
   pingSkipReason,
-  processGone,
+  freshKernelEach,
   routes,
   skipReason,
 } from './fixture.js';
@@ -54,15 +53,8 @@ const it = skipReason === undefined ? test : test.skip.bind(test);
 
 let nss: Namespaces;
 let pool: NetlinkPool;
-test.before.each(() => {
-  nss = new Namespaces();
-  pool = new NetlinkPool();
-});
-test.after.each(async () => {
-  const pids = pool.pids;
-  await pool.close();
-  await nss.dispose();
-  assert.ok(pids.every(processGone), 'every ip channel process is gone');
+freshKernelEach(test, (fresh) => {
+  ({ nss, pool } = fresh);
 });
 
 it('connects the pods with a veth, applies the IPContext, keeps it on refresh and removes it on close', async () => {
@@ -210,37 +202,6 @@ it('after a restart: replaces stale links of a live connection and reconcile rem
   await restarted.close(healed, bg());
   assert.equal(await routes(nsc), []);
   assert.equal(await routes(nse), []);
-});
-
-it('measures the local connect (veth + addresses + routes), p50 over 50 runs', async () => {
-  const nsc = await nss.add('nsc');
-  const nse = await nss.add('nse');
-  const samples: number[] = [];
-  const closes: number[] = [];
-  for (let i = 0; i < 50; i++) {
-    const fwd = localForwarder(pool, fakeNse(`/run/netns/${nse}`, ipv4v6, { name: `nse-${i}` }));
-    const started = performance.now();
-    const conn = await fwd.request(nscRequest(`conn-m-${i}`, nsc, `nsm-${i}`), bg());
-    samples.push(performance.now() - started);
-    const closing = performance.now();
-    await fwd.close(conn, bg());
-    closes.push(performance.now() - closing);
-  }
-  const cold: number[] = [];
-  for (let i = 0; i < 10; i++) {
-    const fresh = new NetlinkPool();
-    const fwd = localForwarder(fresh, fakeNse(`/run/netns/${nse}`, ipv4v6));
-    const started = performance.now();
-    const conn = await fwd.request(nscRequest(`conn-c-${i}`, nsc), bg());
-    cold.push(performance.now() - started);
-    await fwd.close(conn, bg());
-    await fresh.close();
-  }
-  const fmt = (xs: number[]): string =>
-    `p50 ${percentile(xs, 50).toFixed(2)} ms, p90 ${percentile(xs, 90).toFixed(2)} ms`;
-  console.log(`local connect, warm channels (n=50): ${fmt(samples)}`);
-  console.log(`local close (veth delete), warm (n=50): ${fmt(closes)}`);
-  console.log(`local connect, cold pool incl. 2 channel spawns (n=10): ${fmt(cold)}`);
 });
 
 test.run();

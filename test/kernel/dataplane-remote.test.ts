@@ -20,16 +20,16 @@ import { kernelDataPlaneClient, kernelDataPlaneServer } from '../../src/elements
 import { mechanismTranslationClient } from '../../src/elements/mechanism-translation/index.js';
 import { vxlanClient, vxlanMechanism, vxlanServer } from '../../src/elements/mechanisms/index.js';
 import { metadata } from '../../src/elements/metadata/index.js';
-import { findExecutable, NetlinkPool } from '../../src/kernel/index.js';
+import { findExecutable, type NetlinkPool } from '../../src/kernel/index.js';
 import { fakeNse, ipv4v6, nscRequest } from './chains.js';
 import {
   addresses,
   ip,
   link,
-  Namespaces,
+  type Namespaces,
   ping,
   pingSkipReason,
-  processGone,
+  freshKernelEach,
   routes,
   skipReason,
 } from './fixture.js';
@@ -91,15 +91,8 @@ const ssMissing = (await findExecutable('ss')) === undefined;
 
 let nss: Namespaces;
 let pool: NetlinkPool;
-test.before.each(() => {
-  nss = new Namespaces();
-  pool = new NetlinkPool();
-});
-test.after.each(async () => {
-  const pids = pool.pids;
-  await pool.close();
-  await nss.dispose();
-  assert.ok(pids.every(processGone), 'every ip channel process is gone');
+freshKernelEach(test, (fresh) => {
+  ({ nss, pool } = fresh);
 });
 
 it('creates a VXLAN device in each pod with the socket in the node, pings both ways, refreshes, closes', async () => {

@@ -6,7 +6,9 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { promisify } from 'node:util';
-import { findExecutable } from '../../src/kernel/index.js';
+import type { Test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { findExecutable, NetlinkPool } from '../../src/kernel/index.js';
 
 const exec = promisify(execFile);
 
@@ -121,7 +123,25 @@ export function processGone(pid: number): boolean {
   }
 }
 
-export function percentile(samples: readonly number[], p: number): number {
-  const sorted = [...samples].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
+/**
+ * Gives each test of `test` fresh namespaces and a fresh channel pool (handed to `use`), and after it closes the
+ * pool, deletes the namespaces and asserts that every `ip` channel process is gone.
+ */
+export function freshKernelEach(
+  test: Test,
+  use: (fresh: { nss: Namespaces; pool: NetlinkPool }) => void,
+): void {
+  let current: { nss: Namespaces; pool: NetlinkPool } | undefined;
+  test.before.each(() => {
+    current = { nss: new Namespaces(), pool: new NetlinkPool() };
+    use(current);
+  });
+  test.after.each(async () => {
+    if (current === undefined) return;
+    const { nss, pool } = current;
+    const pids = pool.pids;
+    await pool.close();
+    await nss.dispose();
+    assert.ok(pids.every(processGone), 'every ip channel process is gone');
+  });
 }

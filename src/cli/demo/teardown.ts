@@ -25,9 +25,9 @@ export interface TeardownResult {
   readonly left: readonly string[];
 }
 
-/** Pids of processes whose environment has `RUN_ENV=<id>` (Linux /proc; none elsewhere). */
-export function runProcesses(id: string): number[] {
-  const needle = `${RUN_ENV}=${id}`;
+/** Pids of live processes whose environment has `KEY=value` (Linux /proc; none elsewhere). */
+export function processesWithEnv(key: string, value: string): number[] {
+  const needle = `${key}=${value}`;
   let pids: string[];
   try {
     pids = readdirSync('/proc').filter((e) => /^\d+$/.test(e));
@@ -43,6 +43,11 @@ export function runProcesses(id: string): number[] {
       }
     })
     .map(Number);
+}
+
+/** Pids of the processes of demo run `id` (their environment has `RUN_ENV=<id>`). */
+export function runProcesses(id: string): number[] {
+  return processesWithEnv(RUN_ENV, id);
 }
 
 async function stopAll(children: readonly DemoChild[], unclean: string[]): Promise<void> {

@@ -3,7 +3,6 @@
  * collected from stderr, waited for by content, stopped with signals.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 export const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
@@ -135,22 +134,4 @@ export class NsmProcess {
   }
 }
 
-/** Pids of live processes whose environment has `KEY=value` (Linux /proc; empty elsewhere). */
-export function processesWithEnv(key: string, value: string): number[] {
-  let entries: string[];
-  try {
-    entries = readdirSync('/proc').filter((e) => /^\d+$/.test(e));
-  } catch {
-    return [];
-  }
-  const needle = `${key}=${value}`;
-  return entries
-    .filter((pid) => {
-      try {
-        return readFileSync(`/proc/${pid}/environ`, 'latin1').split('\0').includes(needle);
-      } catch {
-        return false;
-      }
-    })
-    .map(Number);
-}
+export { processesWithEnv } from '../../../src/cli/demo/teardown.js';
