@@ -21,7 +21,7 @@ import {
   type RestartableServer,
 } from '../src/testing/sandbox/index.js';
 import { pool, populate, sequentialConnects, timedClose, timedRequest, withDomain } from './connect-lib.js';
-import { loadAverage, round, writeResults } from './lib.js';
+import { loadAverage, round, shareMonitorStreams, writeResults } from './lib.js';
 import { probe, type Probe } from './probe.js';
 
 const COUNT = Number(process.env['BENCH_HEAP_CONNECTIONS'] ?? 1000);
@@ -96,7 +96,7 @@ function reply<T>(child: ChildProcess): Promise<T> {
 
 /** The nsmgr in a child process, the rest here; the child's heap and CPU. */
 async function isolated(withoutHeal: boolean) {
-  const domain = await createSandbox({ nodes: 0, transport: 'tcp', registry: true });
+  const domain = await createSandbox({ nodes: 0, transport: 'tcp', registry: true, shareMonitorStreams });
   const child = spawn(process.execPath, [...childArgs, childPath], {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     env: { ...process.env, BENCH_REGISTRY_URL: domain.registry!.url },

@@ -7,7 +7,7 @@ import type { Connection } from '../src/api/gen/connection.js';
 import { NetworkServiceRequest } from '../src/api/gen/networkservice.js';
 import { NetworkService } from '../src/api/gen/registry.js';
 import { createSandbox, type Domain, type SandboxNode } from '../src/testing/sandbox/index.js';
-import { quantile, round } from './lib.js';
+import { quantile, round, shareMonitorStreams } from './lib.js';
 
 export const SERVICE = 'bench-service';
 
@@ -35,7 +35,7 @@ export async function populate(domain: Domain): Promise<void> {
 
 /** A tcp sandbox with a registry, `nodes` nodes (one forwarder each), the service, and an endpoint on node 0. */
 export async function benchDomain(nodes: number): Promise<Domain> {
-  const domain = await createSandbox({ nodes, transport: 'tcp', registry: true });
+  const domain = await createSandbox({ nodes, transport: 'tcp', registry: true, shareMonitorStreams });
   try {
     await populate(domain);
     return domain;

@@ -9,6 +9,7 @@ import { writeHeapSnapshot } from 'node:v8';
 import type { RestartableServer } from '../src/testing/sandbox/index.js';
 import { Domain, SandboxNode } from '../src/testing/sandbox/index.js';
 import { probe } from './probe.js';
+import { shareMonitorStreams } from './lib.js';
 
 const registryUrl = process.env['BENCH_REGISTRY_URL'];
 if (registryUrl === undefined || process.send === undefined) {
@@ -19,7 +20,7 @@ const send = (message: unknown): void => {
 };
 
 // The same construction as createSandbox's node 0, pointed at the parent's registry.
-const domain = new Domain({ nodes: 1, transport: 'tcp', registry: true });
+const domain = new Domain({ nodes: 1, transport: 'tcp', registry: true, shareMonitorStreams });
 domain.registry = { url: registryUrl } as unknown as RestartableServer;
 const node = new SandboxNode(domain, 0, 'nsmgr-0');
 domain.nodes.push(node);

@@ -59,6 +59,9 @@ export function writeResults(name: string, results: unknown): string {
 }
 
 /** The 1-minute load average (the machine is shared: a high one means noisy numbers). */
+/** BENCH_SHARE_MONITOR=0: one monitor stream per connection per hop, as Go NSM (sandbox `shareMonitorStreams`). */
+export const shareMonitorStreams = process.env['BENCH_SHARE_MONITOR'] !== '0';
+
 export const loadAverage = (): number => round(loadavg()[0] ?? NaN, 2);
 
 /** Rounds to `digits` decimals, for readable JSON and tables. */

@@ -13,6 +13,7 @@ export {
 export { cloneMessage, protoEqual } from './clone.js';
 export { checkHealth, type ServingStatus } from './health.js';
 export { grpcDialer, type GrpcDialer, type GrpcDialerOptions } from './peer.js';
+export { sharedMonitor, type SharedMonitor } from './shared-monitor.js';
 export { serve, type NsmServer, type NsmServices, type ServeOptions } from './server.js';
 export { fromServiceError, reasonTrailer, toStatus } from './status.js';
 export { msFromTimestamp, parseRfc3339, rfc3339Nano, timestampFromMs } from './timestamp.js';

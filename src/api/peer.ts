@@ -12,6 +12,7 @@ import type { NetworkServiceHandler } from '../chain/network-service.js';
 import type { Dialer, PeerConnection } from '../chain/peer.js';
 import type { RegistryHandler } from '../chain/registry.js';
 import { dial, type DialOptions, type NsmConnection } from './client.js';
+import { sharedMonitor, type SharedMonitor } from './shared-monitor.js';
 import {
   monitorConnectionClient,
   networkServiceClient,
@@ -24,6 +25,11 @@ export interface GrpcDialerOptions extends DialOptions {
   readonly share?: boolean;
   /** How long a shared channel nobody uses stays open for the next dial. Default: 10000. */
   readonly idleMs?: number;
+  /**
+   * Follow connections through one MonitorConnections stream per channel and segment name instead of one per
+   * connection (`shared-monitor.ts`). Default: true.
+   */
+  readonly shareMonitorStreams?: boolean;
 }
 
 interface Channel {
@@ -33,6 +39,7 @@ interface Channel {
   idle: NodeJS.Timeout | undefined;
   /** The four clients, made once per channel and shared by every PeerConnection on it. */
   handlers: Omit<PeerConnection, 'url' | 'close'> | undefined;
+  monitor: SharedMonitor | undefined;
 }
 
 /** Fast reconnects: NSM components restart, and heal should not wait for gRPC's default backoff (1 s, x1.6). */
@@ -41,8 +48,11 @@ const channelDefaults = {
   'grpc.max_reconnect_backoff_ms': 2000,
 };
 
-/** A gRPC Dialer, plus `closeAll()` to close every channel it holds (idle ones included) at shutdown. */
-export type GrpcDialer = Dialer & { closeAll(): void };
+/**
+ * A gRPC Dialer, plus `closeAll()` to close every channel it holds (idle ones included) at shutdown and
+ * `closeIdle()` to close now the channels nobody uses (and the monitor streams they keep open).
+ */
+export type GrpcDialer = Dialer & { closeAll(): void; closeIdle(): void };
 
 /** A Dialer over gRPC with `options` (credentials, channel options) for every connection it makes. */
 export function grpcDialer(options: GrpcDialerOptions = {}): GrpcDialer {
@@ -56,12 +66,14 @@ export function grpcDialer(options: GrpcDialerOptions = {}): GrpcDialer {
     if (channels.get(url) === channel) channels.delete(url);
     channel.retired = true;
     clearTimeout(channel.idle);
+    channel.monitor?.close();
     if (channel.refs === 0) channel.conn.close();
   };
   const release = (url: string, channel: Channel): void => {
     channel.refs--;
     if (channel.refs > 0) return;
     if (channel.retired || options.share === false) {
+      channel.monitor?.close();
       channel.conn.close();
       return;
     }
@@ -77,7 +89,14 @@ export function grpcDialer(options: GrpcDialerOptions = {}): GrpcDialer {
       return shared;
     }
     const conn = dial(url, dialOptions);
-    const channel: Channel = { conn, refs: 1, retired: false, idle: undefined, handlers: undefined };
+    const channel: Channel = {
+      conn,
+      refs: 1,
+      retired: false,
+      idle: undefined,
+      handlers: undefined,
+      monitor: undefined,
+    };
     if (options.share !== false) channels.set(url, channel);
     return channel;
   };
@@ -87,9 +106,11 @@ export function grpcDialer(options: GrpcDialerOptions = {}): GrpcDialer {
     const onError = (error: unknown): void => {
       if (isStatusError(error) && error.code === Code.UNAVAILABLE) retire(url, channel);
     };
+    const monitor = watchMonitor(monitorConnectionClient(channel.conn), onError);
+    if (options.shareMonitorStreams !== false) channel.monitor = sharedMonitor(monitor);
     channel.handlers = {
       networkService: watchUnary(networkServiceClient(channel.conn), onError),
-      monitorConnection: watchMonitor(monitorConnectionClient(channel.conn), onError),
+      monitorConnection: channel.monitor ?? monitor,
       nsRegistry: watchRegistry(nsRegistryClient(channel.conn), onError),
       nseRegistry: watchRegistry(nseRegistryClient(channel.conn), onError),
     };
@@ -111,7 +132,10 @@ export function grpcDialer(options: GrpcDialerOptions = {}): GrpcDialer {
   const closeAll = (): void => {
     for (const [url, channel] of [...channels]) retire(url, channel);
   };
-  return Object.assign(open, { closeAll });
+  const closeIdle = (): void => {
+    for (const [url, channel] of [...channels]) if (channel.refs === 0) retire(url, channel);
+  };
+  return Object.assign(open, { closeAll, closeIdle });
 }
 
 const tap = <T>(promise: Promise<T>, onError: (error: unknown) => void): Promise<T> =>

@@ -3,7 +3,7 @@
  * N nodes each with an nsmgr and forwarders, endpoints and clients, all over real gRPC (unix sockets or loopback
  * tcp). Every server can be killed and restarted on the same URL with fresh state.
  */
-import { grpcDialer } from '../../api/peer.js';
+import { grpcDialer, type GrpcDialer } from '../../api/peer.js';
 import { withCancel, type CancelScope } from '../../chain/cancel.js';
 import { withClock, type Clock } from '../../chain/clock.js';
 import { CallContext } from '../../chain/context.js';
@@ -42,6 +42,8 @@ export interface SandboxOptions {
   readonly nsmgrAuthorizePolicies?: readonly AuthorizePolicy[];
   /** Registry policies (e.g. `clientAllowedPolicy()`) on the registry and every nsmgr. Default: none. */
   readonly registryPolicies?: readonly RegistryPolicy[];
+  /** One monitor stream per channel and segment name instead of one per connection. Default: true. */
+  readonly shareMonitorStreams?: boolean;
 }
 
 type Settled = Required<Omit<SandboxOptions, 'clock' | 'logger'>> & { readonly clock: Clock | undefined };
@@ -54,7 +56,7 @@ export class Domain {
   registry: RestartableServer | undefined;
   readonly #closers: (() => void)[] = [];
   /** One channel pool for every component: channels are per URL, tokens per call. */
-  readonly #grpc = grpcDialer();
+  readonly #grpc: GrpcDialer;
 
   constructor(options: SandboxOptions = {}) {
     this.options = {
@@ -68,7 +70,9 @@ export class Domain {
       forwardersPerNode: options.forwardersPerNode ?? 1,
       nsmgrAuthorizePolicies: options.nsmgrAuthorizePolicies ?? [],
       registryPolicies: options.registryPolicies ?? [],
+      shareMonitorStreams: options.shareMonitorStreams ?? true,
     };
+    this.#grpc = grpcDialer({ shareMonitorStreams: this.options.shareMonitorStreams });
     const base =
       options.logger === undefined
         ? CallContext.background()
@@ -99,6 +103,14 @@ export class Domain {
   requestContext(signal?: AbortSignal, timeoutMs = 15_000): CancelScope {
     const base = signal === undefined ? this.ctx : this.ctx.withSignal(signal);
     return withCancel(base, timeoutMs);
+  }
+
+  /**
+   * Closes the channels no connection uses now, which the dialer would close after 10 s idle, and with them
+   * the monitor streams they keep open for the next connect: for leak checks, which look for streams.
+   */
+  closeIdleChannels(): void {
+    this.#grpc.closeIdle();
   }
 
   onClose(closer: () => void): void {
