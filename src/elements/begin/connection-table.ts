@@ -39,18 +39,7 @@ export class ConnectionTable {
     next: NetworkServiceHandler,
     work: (events: ConnectionEvents) => Promise<TResult>,
   ): Promise<TResult> {
-    let events = this.#byId.get(id);
-    if (events === undefined) {
-      const created: ConnectionEvents = new ConnectionEvents(ctx, next, {
-        side: this.side,
-        forget: () => this.drop(id, created),
-        isCurrent: () => (this.#byId.get(id) ?? created) === created,
-        reselect: this.reselect,
-      });
-      this.#byId.set(id, created);
-      events = created;
-    }
-    const owner = events;
+    const owner = this.#byId.get(id) ?? this.#create(id, ctx, next);
     return owner.executor.run(async () => {
       // Restarted while still holding the old queue, so calls queued behind this one keep their order.
       if (this.#byId.get(id) !== owner) return this.runRequest(id, ctx, next, work);
@@ -60,6 +49,21 @@ export class ConnectionTable {
       }
       return work(owner);
     });
+  }
+
+  /**
+   * A new entry for `id`. Made here, not in `runRequest`: its closures live as long as the connection, and
+   * there they would keep that first call's `work` (and through it the request) alive with them.
+   */
+  #create(id: string, ctx: CallContext, next: NetworkServiceHandler): ConnectionEvents {
+    const created: ConnectionEvents = new ConnectionEvents(ctx, next, {
+      side: this.side,
+      forget: () => this.drop(id, created),
+      isCurrent: () => (this.#byId.get(id) ?? created) === created,
+      reselect: this.reselect,
+    });
+    this.#byId.set(id, created);
+    return created;
   }
 
   /**

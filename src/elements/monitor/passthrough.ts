@@ -29,14 +29,17 @@ export interface PassthroughParams {
  * function; the loop also ends when the chain signal aborts.
  */
 export function startPassthrough(params: PassthroughParams): () => void {
-  const { peer, connection, monitor } = params;
+  const { peer, monitor } = params;
   const scope = withCancel(CallContext.of({ signal: params.chainSignal }).withValuesOf(params.ctx));
   const signal = scope.ctx.signal;
-  let last = cloneMessage(connection);
+  // The loop lives as long as the connection: it keeps its own copy and the id, never `params`.
+  let last = cloneMessage(params.connection);
+  const { id } = last;
+  const selector = nextHopSelector(last);
   const lost = (error?: unknown): void => {
     if (signal.aborted) return;
     loggerOf(scope.ctx).log('info', 'monitor: next hop monitor stream ended, reporting the connection down', {
-      connectionId: connection.id,
+      connectionId: id,
       error,
     });
     const down: Connection = { ...last, state: State.DOWN };
@@ -45,12 +48,12 @@ export function startPassthrough(params: PassthroughParams): () => void {
   };
   try {
     const subscription = peer.monitorConnection
-      .monitorConnections(nextHopSelector(connection), scope.ctx)
+      .monitorConnections(selector, scope.ctx)
       .pipe(followConnection(last, { skipUnchangedInitial: true, owned: true }))
       .subscribe({
         next: (event) => {
           if (signal.aborted) return;
-          last = event.connections[connection.id] ?? last;
+          last = event.connections[id] ?? last;
           monitor.send(event);
         },
         error: lost,
@@ -61,7 +64,7 @@ export function startPassthrough(params: PassthroughParams): () => void {
   } catch (error) {
     // Go logs and runs without passthrough when the stream cannot be opened; so do we.
     loggerOf(scope.ctx).log('warn', 'monitor: cannot monitor the next hop', {
-      connectionId: connection.id,
+      connectionId: id,
       error,
     });
     scope.cancel();
