@@ -67,15 +67,16 @@ export function followConnection(
           const initial = type === ConnectionEventType.INITIAL_STATE_TRANSFER;
           if (options.skipUnchangedInitial === true && initial && incoming.state === mine.state) continue;
           const index = mine.path?.index ?? 0;
+          // Compared before it is copied: most entries are the echo of what we already hold.
           const candidate: Connection = {
-            ...cloneMessage(mine),
-            path: { ...cloneMessage(incoming.path ?? { index, pathSegments: [] }), index },
-            context: cloneMessage(incoming.context),
+            ...mine,
+            path: { ...(incoming.path ?? { index, pathSegments: [] }), index },
+            context: incoming.context,
             state: type === ConnectionEventType.DELETE ? State.DOWN : incoming.state,
           };
           if (protoEqual(Connection, candidate, mine)) continue;
-          out[candidate.id] = candidate;
-          mine = candidate;
+          mine = cloneMessage(candidate);
+          out[mine.id] = mine;
         }
         if (Object.keys(out).length === 0) return undefined;
         return { type: ConnectionEventType.UPDATE, connections: out };

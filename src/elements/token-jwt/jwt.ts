@@ -74,11 +74,16 @@ export function jwtTokenGenerator(options: JwtTokenGeneratorOptions = {}): Token
   } = options;
   const aud = audience === undefined ? undefined : typeof audience === 'string' ? [audience] : [...audience];
   const key = typeof secret === 'string' ? secret : Uint8Array.from(secret);
+  // `exp` has whole seconds, so every token signed within one second is the same string: sign it once.
+  let last: { readonly exp: number; readonly token: string } | undefined;
   return (ctx) => {
     const expiresAt = clockOf(ctx).now() + lifetimeMs;
     const exp = Math.floor(expiresAt / 1000);
-    const claims: JwtClaims = aud === undefined ? { sub: spiffeId, exp } : { sub: spiffeId, aud, exp };
-    return { token: signJwt(claims, key), expiresAt };
+    if (last?.exp !== exp) {
+      const claims: JwtClaims = aud === undefined ? { sub: spiffeId, exp } : { sub: spiffeId, aud, exp };
+      last = { exp, token: signJwt(claims, key) };
+    }
+    return { token: last.token, expiresAt };
   };
 }
 
@@ -107,11 +112,23 @@ function wellTyped(claims: Record<string, unknown>): boolean {
  * a three-part JWT with JSON header and payload, or when `sub`, `aud` or `exp` have the wrong type.
  */
 export function decodeJwt(token: string): JwtClaims | undefined {
+  const known = decoded.get(token);
+  if (known !== undefined || decoded.has(token)) return known;
   const parts = token.split('.');
-  if (parts.length !== 3 || decodePart(parts[0]) === undefined) return undefined;
-  const claims = decodePart(parts[1]);
-  return claims !== undefined && wellTyped(claims) ? claims : undefined;
+  const header = parts.length === 3 ? decodePart(parts[0]) : undefined;
+  const claims = header === undefined ? undefined : decodePart(parts[1]);
+  const result = claims !== undefined && wellTyped(claims) ? (Object.freeze(claims) as JwtClaims) : undefined;
+  if (decoded.size >= DECODED_MAX) decoded.clear();
+  decoded.set(token, result);
+  return result;
 }
+
+/**
+ * The last tokens decoded, frozen: every hop decodes the same few tokens (one per peer per second) for each
+ * call, several times per call (authorize, its policies, monitor authorization).
+ */
+const decoded = new Map<string, JwtClaims | undefined>();
+const DECODED_MAX = 256;
 
 /**
  * The claims of an HS256 JWT whose signature matches `secret`; undefined otherwise (including any other

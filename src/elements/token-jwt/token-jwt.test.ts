@@ -66,6 +66,21 @@ generator('bad options throw ConfigError', () => {
   }
 });
 
+generator('a token is signed once per second of exp; expiresAt stays exact to the ms', () => {
+  const clock = manualClock(Date.UTC(2026, 0, 1, 0, 0, 0, 100));
+  const ctx = withClock(CallContext.background(), clock);
+  const gen = jwtTokenGenerator({ lifetimeMs: 60_000 });
+  const first = gen(ctx);
+  clock.advance(800);
+  const sameSecond = gen(ctx);
+  assert.is(sameSecond.token, first.token, 'the same claims, so the same token');
+  assert.is(sameSecond.expiresAt, first.expiresAt + 800);
+  clock.advance(100);
+  const next = gen(ctx);
+  assert.is.not(next.token, first.token);
+  assert.is(decodeJwt(next.token)?.exp, Math.floor(next.expiresAt / 1000));
+});
+
 generator.run();
 
 // ---------------------------------------------------------------------------------------------------------
@@ -112,6 +127,15 @@ codec('verifyJwt refuses tampered payloads, other algorithms and malformed signa
   assert.is(verifyJwt(`${token}x`, 'k'), undefined);
   assert.is(verifyJwt(`${header}.${b64({ sub: 'a', exp: 10 })}.+/=`, 'k'), undefined);
   assert.is(verifyJwt('nope', 'k'), undefined);
+});
+
+codec('decoding the same token again gives the same frozen claims; garbage stays undefined', () => {
+  const token = signJwt({ sub: 'spiffe://x/y', exp: 42 }, 'k');
+  const claims = decodeJwt(token);
+  assert.ok(claims !== undefined && Object.isFrozen(claims));
+  assert.is(decodeJwt(token), claims);
+  assert.is(decodeJwt('not.a.jwt'), undefined);
+  assert.is(decodeJwt('not.a.jwt'), undefined);
 });
 
 codec.run();
