@@ -30,6 +30,11 @@ export interface GrpcDialerOptions extends DialOptions {
    * connection (`shared-monitor.ts`). Default: true.
    */
   readonly shareMonitorStreams?: boolean;
+  /**
+   * How long a shared monitor stream nobody follows stays open once its channel is unused: an open stream
+   * keeps the process alive, which an idle channel does not. Default: 1000.
+   */
+  readonly monitorLingerMs?: number;
 }
 
 interface Channel {
@@ -37,6 +42,8 @@ interface Channel {
   refs: number;
   retired: boolean;
   idle: NodeJS.Timeout | undefined;
+  /** Ends the shared monitor streams nobody follows, `monitorLingerMs` after the channel's last user left. */
+  linger: NodeJS.Timeout | undefined;
   /** The four clients, made once per channel and shared by every PeerConnection on it. */
   handlers: Omit<PeerConnection, 'url' | 'close'> | undefined;
   monitor: SharedMonitor | undefined;
@@ -62,10 +69,12 @@ export function grpcDialer(options: GrpcDialerOptions = {}): GrpcDialer {
     channelOptions: { ...channelDefaults, ...options.channelOptions },
   };
   const idleMs = options.idleMs ?? 10_000;
+  const lingerMs = options.monitorLingerMs ?? 1000;
   const retire = (url: string, channel: Channel): void => {
     if (channels.get(url) === channel) channels.delete(url);
     channel.retired = true;
     clearTimeout(channel.idle);
+    clearTimeout(channel.linger);
     channel.monitor?.close();
     if (channel.refs === 0) channel.conn.close();
   };
@@ -77,14 +86,19 @@ export function grpcDialer(options: GrpcDialerOptions = {}): GrpcDialer {
       channel.conn.close();
       return;
     }
-    // Unref'd: an idle channel never keeps the process alive.
+    // Unref'd: an idle channel never keeps the process alive (nor, after monitorLingerMs, its streams).
     channel.idle = setTimeout(() => retire(url, channel), idleMs);
     channel.idle.unref();
+    if (channel.monitor === undefined) return;
+    const monitor = channel.monitor;
+    channel.linger = setTimeout(() => monitor.closeIdleStreams(), lingerMs);
+    channel.linger.unref();
   };
   const acquire = (url: string): Channel => {
     const shared = options.share === false ? undefined : channels.get(url);
     if (shared !== undefined) {
       clearTimeout(shared.idle);
+      clearTimeout(shared.linger);
       shared.refs++;
       return shared;
     }
@@ -94,6 +108,7 @@ export function grpcDialer(options: GrpcDialerOptions = {}): GrpcDialer {
       refs: 1,
       retired: false,
       idle: undefined,
+      linger: undefined,
       handlers: undefined,
       monitor: undefined,
     };

@@ -5,6 +5,7 @@ import {
   Connection,
   ConnectionEventType,
   MonitorScopeSelector,
+  State,
   type ConnectionEvent,
 } from './gen/connection.js';
 import { outgoingMetadataOf, withOutgoingHeaders } from '../chain/call-metadata.js';
@@ -62,7 +63,21 @@ function collect(
     error: (e: unknown) => (state.error = e),
     complete: () => (state.done = true),
   });
-  return { got, state, subscription, ids: () => got.map((e) => [e.type, Object.keys(e.connections)]) };
+  return {
+    got,
+    state,
+    subscription,
+    ids: () => got.map((e) => [e.type, Object.keys(e.connections)]),
+    /** `INITIAL:DOWN`-style: each event's type and its connections' states. */
+    states: () =>
+      got.map(
+        (e) =>
+          `${e.type === ConnectionEventType.INITIAL_STATE_TRANSFER ? 'INITIAL' : ConnectionEventType[e.type]}:` +
+          Object.values(e.connections)
+            .map((c) => State[c.state])
+            .join(),
+      ),
+  };
 }
 
 const shared = suite('sharedMonitor');
@@ -205,5 +220,64 @@ shared(
     assert.ok(opened.ctx.signal.aborted);
   },
 );
+
+shared(
+  'followers joining later find a state other than UP, however many followed before; an UP one is not kept',
+  async () => {
+    const peer = fakePeer();
+    const mux = sharedMonitor(peer.handler);
+    collect(mux, follow('z'));
+    const out = peer.streams[0]!.out;
+    out.next(event(ConnectionEventType.INITIAL_STATE_TRANSFER));
+    out.next(event(ConnectionEventType.UPDATE, conn('x', State.DOWN)));
+    const heal = collect(mux, follow('x'));
+    const passthrough = collect(mux, follow('x'));
+    await tick();
+    for (const f of [heal, passthrough]) assert.equal(f.states(), ['INITIAL:DOWN'], 'each sees the DOWN');
+    out.next(event(ConnectionEventType.UPDATE, conn('x', State.UP)));
+    const late = collect(mux, follow('x'));
+    await tick();
+    assert.equal(
+      late.states(),
+      ['INITIAL:'],
+      'UP, received by the others: what every follower holds already',
+    );
+    out.next(event(ConnectionEventType.UPDATE, conn('x', State.REFRESH_REQUESTED)));
+    const later = collect(mux, follow('x'));
+    await tick();
+    assert.equal(later.states(), ['INITIAL:REFRESH_REQUESTED']);
+    assert.equal(heal.states(), ['INITIAL:DOWN', 'UPDATE:UP', 'UPDATE:REFRESH_REQUESTED']);
+  },
+);
+
+shared('a follower gets no event before its initial state, which is the latest', async () => {
+  const peer = fakePeer();
+  const mux = sharedMonitor(peer.handler);
+  collect(mux, follow('z'));
+  const out = peer.streams[0]!.out;
+  out.next(event(ConnectionEventType.INITIAL_STATE_TRANSFER));
+  out.next(event(ConnectionEventType.UPDATE, conn('x', State.DOWN)));
+  const joiner = collect(mux, follow('x'));
+  out.next(event(ConnectionEventType.UPDATE, conn('x', State.UP)));
+  assert.equal(joiner.states(), []);
+  await tick();
+  assert.equal(joiner.states(), ['INITIAL:UP']);
+});
+
+shared("entries are kept under the peer's key: deleting one leaves another with our segment id", async () => {
+  const peer = fakePeer();
+  const mux = sharedMonitor(peer.handler);
+  collect(mux, follow('z'));
+  const out = peer.streams[0]!.out;
+  out.next(event(ConnectionEventType.INITIAL_STATE_TRANSFER));
+  const old = Connection.fromPartial({ ...conn('x', State.DOWN), id: 'old' });
+  const fresh = Connection.fromPartial({ ...conn('x', State.DOWN), id: 'new' });
+  out.next(event(ConnectionEventType.UPDATE, old));
+  out.next(event(ConnectionEventType.UPDATE, fresh));
+  out.next(event(ConnectionEventType.DELETE, old));
+  const late = collect(mux, follow('x'));
+  await tick();
+  assert.equal(late.ids(), [[ConnectionEventType.INITIAL_STATE_TRANSFER, ['new']]]);
+});
 
 shared.run();

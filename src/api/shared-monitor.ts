@@ -22,7 +22,9 @@ import { SharedStream, type Follower } from './shared-stream.js';
 export interface SharedMonitor extends MonitorHandler {
   /** Shared streams open now. */
   readonly streams: number;
-  /** Ends the shared streams nobody follows, and each other one when its last follower leaves. */
+  /** Ends the shared streams nobody follows now (a later follower opens a new one). */
+  closeIdleStreams(): void;
+  /** Ends the shared streams nobody follows, and each other one when its last follower leaves; no new ones. */
   close(): void;
 }
 
@@ -81,13 +83,16 @@ export function sharedMonitor(inner: MonitorHandler): SharedMonitor {
     get streams() {
       return streams.size;
     },
-    close() {
-      closed = true;
+    closeIdleStreams() {
       for (const [name, stream] of [...streams]) {
         if (stream.followers > 0) continue;
         streams.delete(name);
         stream.cancel();
       }
+    },
+    close() {
+      closed = true;
+      this.closeIdleStreams();
     },
     monitorConnections(selector, ctx) {
       const name = sharedName(selector);

@@ -7,9 +7,11 @@ import type { Subscriber, Subscription } from 'rxjs';
 import {
   ConnectionEventType,
   MonitorScopeSelector,
+  State,
   type Connection,
   type ConnectionEvent,
 } from './gen/connection.js';
+import { SeenConnections } from './seen-connections.js';
 import { withCancel, type CancelScope } from '../chain/cancel.js';
 import { outgoingMetadataOf, withOutgoingHeaders } from '../chain/call-metadata.js';
 import { CallContext } from '../chain/context.js';
@@ -21,24 +23,23 @@ export interface Follower {
   readonly selector: MonitorScopeSelector;
   readonly ctx: CallContext;
   readonly subscriber: Subscriber<ConnectionEvent>;
+  /** Set once it has its initial state: only then does it get the stream's events. */
+  started?: boolean;
   /** Set when the stream was refused and this follower got a stream of its own. */
   direct?: Subscription;
 }
-
-/** Entries kept for connections nobody follows yet (see `#unclaimed`); the oldest go first beyond this. */
-const MAX_UNCLAIMED = 1024;
-
-type Entry = readonly [key: string, connection: Connection];
 
 export class SharedStream {
   readonly name: string;
   readonly #followers = new Map<string, Set<Follower>>();
   /**
-   * The last entry seen for each connection id nobody follows yet. A Request's response and the peer's UPDATE
-   * for it race; the follower that subscribes after that UPDATE gets it here as its initial state, as a stream
-   * of its own opened then would have. A DELETE drops the entry: a new stream would not see the connection.
+   * What a follower joining later must find in its initial state, as a stream of its own would show it: every
+   * entry the peer sent that no started follower of its connection has received (a Request's response and
+   * the peer's UPDATE for it race), and every entry whose state is not UP (DOWN, REFRESH_REQUESTED, ...), until
+   * the peer deletes the connection or reports it UP to a follower. An UP entry a follower received is left
+   * out: it is what each follower holds after its own Request, and no follower acts on it.
    */
-  readonly #unclaimed = new Map<string, Entry>();
+  readonly #seen = new SeenConnections();
   readonly #scope: CancelScope;
   #subscription: Subscription | undefined;
   #count = 0;
@@ -63,7 +64,7 @@ export class SharedStream {
     const end = (error?: unknown): void => {
       if (this.#scope.ctx.signal.aborted) return;
       this.#scope.cancel();
-      const left = [...this.#followers.values()].flatMap((group) => [...group]);
+      const left = this.#all();
       this.#followers.clear();
       this.#count = 0;
       ended(error, this.#ready, left);
@@ -81,10 +82,9 @@ export class SharedStream {
     if (!this.#ready) return;
     // Not synchronously: a subscriber that reacts to its first event by unsubscribing has no handle yet.
     queueMicrotask(() => {
-      if (this.#followers.get(follower.id)?.has(follower) !== true) return;
-      const found = this.#unclaimed.get(follower.id);
-      this.#unclaimed.delete(follower.id);
-      const connections = found === undefined ? {} : { [found[0]]: found[1] };
+      if (!this.#has(follower)) return;
+      follower.started = true;
+      const connections = this.#seen.forId(follower.id);
       follower.subscriber.next({ type: ConnectionEventType.INITIAL_STATE_TRANSFER, connections });
     });
   }
@@ -102,33 +102,48 @@ export class SharedStream {
     this.#subscription?.unsubscribe();
   }
 
+  #has(follower: Follower): boolean {
+    return this.#followers.get(follower.id)?.has(follower) === true;
+  }
+
+  #all(): Follower[] {
+    return [...this.#followers.values()].flatMap((group) => [...group]);
+  }
+
   #deliver(event: ConnectionEvent): void {
-    const initial = !this.#ready || event.type === ConnectionEventType.INITIAL_STATE_TRANSFER;
+    // The stream's first event is every current follower's initial state, even an empty one (as Go sends it).
     const first = !this.#ready;
     this.#ready = true;
     const out = new Map<Follower, Record<string, Connection>>();
     for (const [key, connection] of Object.entries(event.connections)) {
-      for (const segment of connection.path?.pathSegments ?? []) {
-        if (segment.name !== this.name) continue;
-        const group = this.#followers.get(segment.id);
-        if (group === undefined) this.#remember(segment.id, [key, connection], event.type);
-        else for (const follower of group) out.set(follower, { ...out.get(follower), [key]: connection });
+      const ids = segmentIds(connection, this.name);
+      let received = false;
+      for (const id of ids) {
+        for (const follower of this.#followers.get(id) ?? []) {
+          if (!first && follower.started !== true) continue;
+          out.set(follower, { ...out.get(follower), [key]: connection });
+          received = true;
+        }
       }
+      if (event.type === ConnectionEventType.DELETE) this.#seen.delete(key);
+      else if (received && connection.state === State.UP) this.#seen.delete(key);
+      else this.#seen.set(key, connection, ids);
     }
-    const type = initial ? ConnectionEventType.INITIAL_STATE_TRANSFER : event.type;
-    // Every follower waiting for the first event gets an initial state, even an empty one (as Go sends it).
-    const targets = first ? [...this.#followers.values()].flatMap((group) => [...group]) : [...out.keys()];
-    for (const follower of targets) {
+    const type = first ? ConnectionEventType.INITIAL_STATE_TRANSFER : event.type;
+    for (const follower of first ? this.#all() : [...out.keys()]) {
       // An earlier follower's handler may have removed this one.
-      if (this.#followers.get(follower.id)?.has(follower) !== true) continue;
+      if (!this.#has(follower)) continue;
+      follower.started = true;
       follower.subscriber.next({ type, connections: out.get(follower) ?? {} });
     }
   }
+}
 
-  #remember(id: string, entry: Entry, type: ConnectionEventType): void {
-    this.#unclaimed.delete(id);
-    if (type === ConnectionEventType.DELETE) return;
-    this.#unclaimed.set(id, entry);
-    if (this.#unclaimed.size > MAX_UNCLAIMED) this.#unclaimed.delete(this.#unclaimed.keys().next().value!);
+/** The ids of `connection`'s path segments named `name` (a path may pass the same component more than once). */
+function segmentIds(connection: Connection, name: string): string[] {
+  const ids: string[] = [];
+  for (const segment of connection.path?.pathSegments ?? []) {
+    if (segment.name === name && !ids.includes(segment.id)) ids.push(segment.id);
   }
+  return ids;
 }

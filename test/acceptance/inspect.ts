@@ -58,7 +58,7 @@ export function leftovers(domain: Domain, clients: readonly SandboxClient[] = []
 
 /**
  * Waits (bounded) until nothing is left behind, then asserts it with the list of what is. Idle channels are
- * closed first: the monitor stream a channel shares between its connections outlives them with the channel.
+ * closed first: the monitor stream a channel shares between its connections outlives them for a while.
  */
 export async function assertNothingLeft(
   domain: Domain,

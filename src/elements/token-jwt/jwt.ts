@@ -109,7 +109,8 @@ function wellTyped(claims: Record<string, unknown>): boolean {
 
 /**
  * The claims of a JWT, without checking its signature (Rego's `io.jwt.decode`); undefined when `token` is not
- * a three-part JWT with JSON header and payload, or when `sub`, `aud` or `exp` have the wrong type.
+ * a three-part JWT with JSON header and payload, or when `sub`, `aud` or `exp` have the wrong type. The claims
+ * are frozen and shared by every caller that decodes the same token (as are `verifyJwt`'s).
  */
 export function decodeJwt(token: string): JwtClaims | undefined {
   const known = decoded.get(token);
@@ -117,10 +118,18 @@ export function decodeJwt(token: string): JwtClaims | undefined {
   const parts = token.split('.');
   const header = parts.length === 3 ? decodePart(parts[0]) : undefined;
   const claims = header === undefined ? undefined : decodePart(parts[1]);
-  const result = claims !== undefined && wellTyped(claims) ? (Object.freeze(claims) as JwtClaims) : undefined;
+  const result = claims !== undefined && wellTyped(claims) ? deepFreeze(claims) : undefined;
   if (decoded.size >= DECODED_MAX) decoded.clear();
   decoded.set(token, result);
   return result;
+}
+
+/** Claims shared by every caller that decodes the same token: nothing in them may change. */
+function deepFreeze<T extends object>(value: T): T {
+  for (const inner of Object.values(value) as unknown[]) {
+    if (typeof inner === 'object' && inner !== null) deepFreeze(inner);
+  }
+  return Object.freeze(value);
 }
 
 /**

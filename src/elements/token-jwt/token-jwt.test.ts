@@ -133,6 +133,8 @@ codec('decoding the same token again gives the same frozen claims; garbage stays
   const token = signJwt({ sub: 'spiffe://x/y', exp: 42 }, 'k');
   const claims = decodeJwt(token);
   assert.ok(claims !== undefined && Object.isFrozen(claims));
+  const withAudience = decodeJwt(signJwt({ sub: 's', aud: ['a', 'b'], exp: 42 }, 'k'));
+  assert.ok(Object.isFrozen(withAudience?.aud), 'nested values too');
   assert.is(decodeJwt(token), claims);
   assert.is(decodeJwt('not.a.jwt'), undefined);
   assert.is(decodeJwt('not.a.jwt'), undefined);
