@@ -54,18 +54,23 @@ export function refreshClient(options: RefreshClientOptions = {}): NetworkServic
   chainSignal?.addEventListener('abort', () => [...live].forEach((loop) => loop.cancel()), { once: true });
 
   const start = (events: EventFactory, clock: Clock, afterMs: number, ctx: CallContext): RefreshLoop => {
-    const controller = new AbortController();
+    // Made when the first refresh runs: most loops are cancelled before (the next Request or the Close), and
+    // aborting costs a stack.
+    let controller: AbortController | undefined;
+    let cancelled = false;
     let timer = clock.setTimeout(fire, afterMs);
     const loop: RefreshLoop = {
       cancel() {
+        cancelled = true;
         timer.cancel();
-        controller.abort();
+        controller?.abort();
         live.delete(loop);
       },
     };
     function fire(): void {
+      controller ??= new AbortController();
       void events.request({ cancelSignal: controller.signal }).then((outcome) => {
-        if (outcome.status !== 'failed' || controller.signal.aborted) {
+        if (outcome.status !== 'failed' || cancelled) {
           live.delete(loop);
           return;
         }

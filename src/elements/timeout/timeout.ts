@@ -63,15 +63,17 @@ export function timeoutServer(options: TimeoutServerOptions = {}): NetworkServic
   });
 
   const schedule = (events: EventFactory, clock: Clock, afterMs: number, logger: Logger): Expiry => {
-    const controller = new AbortController();
+    // Made when the expiry fires: most are cancelled before (a refresh or a Close), and aborting costs a stack.
+    let controller: AbortController | undefined;
     const expiry: Expiry = {
       cancel() {
         timer.cancel();
-        controller.abort();
+        controller?.abort();
         live.delete(expiry);
       },
     };
     const timer = clock.setTimeout(() => {
+      controller = new AbortController();
       void events.close({ cancelSignal: controller.signal }).then((outcome) => {
         live.delete(expiry);
         if (outcome.status === 'failed') {
