@@ -5,12 +5,8 @@
  * next dial starts a fresh one instead of waiting out gRPC's reconnect backoff after a peer restarts.
  * @module
  */
-import { catchError, throwError, type Observable } from 'rxjs';
 import { Code, isStatusError } from '../chain/errors.js';
-import type { MonitorHandler } from '../chain/monitor.js';
-import type { NetworkServiceHandler } from '../chain/network-service.js';
 import type { Dialer, PeerConnection } from '../chain/peer.js';
-import type { RegistryHandler } from '../chain/registry.js';
 import { dial, type DialOptions, type NsmConnection } from './client.js';
 import { sharedMonitor, type SharedMonitor } from './shared-monitor.js';
 import {
@@ -19,6 +15,7 @@ import {
   nseRegistryClient,
   nsRegistryClient,
 } from './clients.js';
+import { watchMonitor, watchRegistry, watchUnary } from './watch-errors.js';
 
 export interface GrpcDialerOptions extends DialOptions {
   /** Share one channel per URL between connections. Default: true. */
@@ -151,45 +148,4 @@ export function grpcDialer(options: GrpcDialerOptions = {}): GrpcDialer {
     for (const [url, channel] of [...channels]) if (channel.refs === 0) retire(url, channel);
   };
   return Object.assign(open, { closeAll, closeIdle });
-}
-
-const tap = <T>(promise: Promise<T>, onError: (error: unknown) => void): Promise<T> =>
-  promise.catch((error: unknown) => {
-    onError(error);
-    throw error;
-  });
-
-const tapStream = <T>(stream: Observable<T>, onError: (error: unknown) => void): Observable<T> =>
-  stream.pipe(
-    catchError((error: unknown) => {
-      onError(error);
-      return throwError(() => error);
-    }),
-  );
-
-function watchUnary(
-  handler: NetworkServiceHandler,
-  onError: (error: unknown) => void,
-): NetworkServiceHandler {
-  return {
-    request: (request, ctx) => tap(handler.request(request, ctx), onError),
-    close: (connection, ctx) => tap(handler.close(connection, ctx), onError),
-  };
-}
-
-function watchMonitor(handler: MonitorHandler, onError: (error: unknown) => void): MonitorHandler {
-  return {
-    monitorConnections: (selector, ctx) => tapStream(handler.monitorConnections(selector, ctx), onError),
-  };
-}
-
-function watchRegistry<TEntry, TQuery, TResponse>(
-  handler: RegistryHandler<TEntry, TQuery, TResponse>,
-  onError: (error: unknown) => void,
-): RegistryHandler<TEntry, TQuery, TResponse> {
-  return {
-    register: (entry, ctx) => tap(handler.register(entry, ctx), onError),
-    find: (query, ctx) => tapStream(handler.find(query, ctx), onError),
-    unregister: (entry, ctx) => tap(handler.unregister(entry, ctx), onError),
-  };
 }

@@ -80,6 +80,16 @@ function collect(
   };
 }
 
+/** A mux whose shared stream for `nsmgr` is open (another connection follows it) and has its initial state. */
+function openStream() {
+  const peer = fakePeer();
+  const mux = sharedMonitor(peer.handler);
+  collect(mux, follow('z'));
+  const out = peer.streams[0]!.out;
+  out.next(event(ConnectionEventType.INITIAL_STATE_TRANSFER));
+  return { mux, out };
+}
+
 const shared = suite('sharedMonitor');
 
 shared(
@@ -224,11 +234,7 @@ shared(
 shared(
   'followers joining later find a state other than UP, however many followed before; an UP one is not kept',
   async () => {
-    const peer = fakePeer();
-    const mux = sharedMonitor(peer.handler);
-    collect(mux, follow('z'));
-    const out = peer.streams[0]!.out;
-    out.next(event(ConnectionEventType.INITIAL_STATE_TRANSFER));
+    const { mux, out } = openStream();
     out.next(event(ConnectionEventType.UPDATE, conn('x', State.DOWN)));
     const heal = collect(mux, follow('x'));
     const passthrough = collect(mux, follow('x'));
@@ -251,11 +257,7 @@ shared(
 );
 
 shared('a follower gets no event before its initial state, which is the latest', async () => {
-  const peer = fakePeer();
-  const mux = sharedMonitor(peer.handler);
-  collect(mux, follow('z'));
-  const out = peer.streams[0]!.out;
-  out.next(event(ConnectionEventType.INITIAL_STATE_TRANSFER));
+  const { mux, out } = openStream();
   out.next(event(ConnectionEventType.UPDATE, conn('x', State.DOWN)));
   const joiner = collect(mux, follow('x'));
   out.next(event(ConnectionEventType.UPDATE, conn('x', State.UP)));
@@ -265,11 +267,7 @@ shared('a follower gets no event before its initial state, which is the latest',
 });
 
 shared("entries are kept under the peer's key: deleting one leaves another with our segment id", async () => {
-  const peer = fakePeer();
-  const mux = sharedMonitor(peer.handler);
-  collect(mux, follow('z'));
-  const out = peer.streams[0]!.out;
-  out.next(event(ConnectionEventType.INITIAL_STATE_TRANSFER));
+  const { mux, out } = openStream();
   const old = Connection.fromPartial({ ...conn('x', State.DOWN), id: 'old' });
   const fresh = Connection.fromPartial({ ...conn('x', State.DOWN), id: 'new' });
   out.next(event(ConnectionEventType.UPDATE, old));
