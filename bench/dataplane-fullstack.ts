@@ -8,8 +8,9 @@
  * endpoint on node 1, nodes joined by an underlay veth (the nsmgrs also listen on it, so VXLAN is offered).
  * The same again with `--dataplane record` (nothing touched): the control plane alone, for the difference.
  * Also each process's CPU per connect (Request + Close; /proc/<pid>/stat, 10 ms ticks).
- * Knobs: BENCH_DP_CONNECTS (default 100), BENCH_DP_WARMUP (untimed connects first, default 150: the processes'
- * JIT). Output: table on stdout, bench/results/dataplane-fullstack.json.
+ * Knobs: BENCH_DP_CONNECTS (default 100), BENCH_DP_WARMUP (untimed connects first, default 500: the processes'
+ * JIT settles over the first few hundred; 150 measured them still warming, 15 to 25 % slower). Output: table on
+ * stdout, bench/results/dataplane-fullstack.json.
  */
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -30,7 +31,7 @@ import { meshStages, type DataPlane } from './dataplane-mesh.js';
 import { loadAverage, round, writeResults } from './lib.js';
 
 const SAMPLES = Number(process.env['BENCH_DP_CONNECTS'] ?? 100);
-const WARMUP = Number(process.env['BENCH_DP_WARMUP'] ?? 150);
+const WARMUP = Number(process.env['BENCH_DP_WARMUP'] ?? 500);
 const TARGETS = { localP50Ms: 15, localP99Ms: 60, remoteP50Ms: 25 };
 await exitUnlessAble('dataplane-fullstack');
 
