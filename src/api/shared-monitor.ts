@@ -7,7 +7,8 @@
  * Here the followers on one channel whose selectors name the same segment name share one stream that asks for
  * `{name}` alone, a plain NSM selector (empty fields are wildcards), and each follower gets what its own
  * selector would have: an initial state, then the events about its connection. The shared stream stays open
- * while the channel does, so the next connect opens nothing. A peer that refuses the name-only selector (an
+ * while its channel is in use and a little after (`grpcDialer`'s `monitorLingerMs`), so the next connect opens
+ * nothing. A peer that refuses the name-only selector (an
  * authorization policy that wants connection ids, e.g. Go's sample monitor policy) gets one stream per
  * follower from then on, as before.
  * @module

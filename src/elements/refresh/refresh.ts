@@ -57,20 +57,18 @@ export function refreshClient(options: RefreshClientOptions = {}): NetworkServic
     // Made when the first refresh runs: most loops are cancelled before (the next Request or the Close), and
     // aborting costs a stack.
     let controller: AbortController | undefined;
-    let cancelled = false;
     let timer = clock.setTimeout(fire, afterMs);
     const loop: RefreshLoop = {
       cancel() {
-        cancelled = true;
         timer.cancel();
         controller?.abort();
         live.delete(loop);
       },
     };
     function fire(): void {
-      controller ??= new AbortController();
-      void events.request({ cancelSignal: controller.signal }).then((outcome) => {
-        if (outcome.status !== 'failed' || cancelled) {
+      const { signal } = (controller ??= new AbortController());
+      void events.request({ cancelSignal: signal }).then((outcome) => {
+        if (outcome.status !== 'failed' || signal.aborted) {
           live.delete(loop);
           return;
         }
